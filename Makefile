@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both create .venv and install the project into it when missing or stale.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
+.PHONY: run test test-slow bench lint sample clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "animerec needs Python >= 3.11"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## Build the embedded default when missing, then start the bots (tokens in .env) or the terminal chat.
+run: $(STAMP)
+	$(BIN)/animerec build-default
+	$(BIN)/animerec run
+
+## The whole default test suite (what CI runs).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Long tests: full evaluation across seeds, large files.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+## Speed and memory figures with same-run baselines.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/serve.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot recommender tests benchmarks scripts
+	$(BIN)/mypy bot recommender
+
+## Rebuild the shipped sample from ../shared/data (maintainers only).
+sample: $(STAMP)
+	$(BIN)/python scripts/make_sample.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

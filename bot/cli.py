@@ -1,0 +1,82 @@
+"""The ``animerec`` command: one subcommand per job, each implemented in the module that owns it.
+
+Every command module exposes ``add_arguments(parser, settings)`` and
+``run(args, settings) -> int``. Modules are imported only for the chosen command
+(``--help`` stays fast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings
+
+__all__ = ["COMMANDS", "main"]
+
+#: name -> (module implementing it, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": (
+        "recommender.ingest",
+        "read Kaggle MyAnimeList CSVs (2016 or 2020, plain or .gz) and report counts and bad rows",
+    ),
+    "train": (
+        "recommender.train",
+        "train the recommender (ALS by default, or BPR) and write a versioned model artifact",
+    ),
+    "evaluate": (
+        "recommender.evaluate",
+        "score the default model against baselines (strong-generalization protocol)",
+    ),
+    "build-default": (
+        "bot.bootstrap",
+        "build the embedded default (shipped sample -> trained model) when missing",
+    ),
+    "chat": ("bot.frontends.console", "chat in the terminal (the same commands as the bots)"),
+    "run": ("bot.app", "start the Discord/Telegram bots whose tokens are set, else the terminal chat"),
+    "retrain": ("bot.retrain", "retrain now on Kaggle data + linked lists + feedback, gated swap"),
+}
+
+
+def build_parser(settings: Settings, argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The top-level parser; the chosen subcommand's arguments come from its module."""
+    parser = argparse.ArgumentParser(
+        prog="animerec",
+        description="animerec: an anime recommendation chatbot for Discord, Telegram and the terminal.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = next((a for a in argv if a in COMMANDS), None)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            module = importlib.import_module(module_name)
+            module.add_arguments(command_parser, settings)
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    """Plain log lines on stderr; the HTTP loggers are quietened (Telegram URLs carry the token)."""
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "discord.gateway"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``animerec`` and ``python -m bot``."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    settings = Settings()
+    args = build_parser(settings, args_list).parse_args(args_list)
+    configure_logging("DEBUG" if args.verbose else settings.log_level)
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args, settings) or 0)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,65 @@
+"""One place for configuration: a frozen :class:`Settings` read from the environment and ``.env``.
+
+Precedence: explicit argument > environment > ``.env`` > default. Nothing else in
+the project reads ``os.environ``; tests build ``Settings(...)`` directly.
+Secrets are ``SecretStr``: never printed, never in ``repr``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recommender.layout import DataLayout
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting animerec reads; ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
+    telegram_token: SecretStr | None = Field(default=None, alias="TELEGRAM_TOKEN")
+    mal_client_id: SecretStr | None = Field(default=None, alias="MAL_CLIENT_ID")
+    mal_api_base_url: str = Field(
+        default="https://api.myanimelist.net/v2", alias="MAL_API_BASE_URL"
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    discord_api_base_url: str = Field(
+        default="https://discord.com/api/v10", alias="DISCORD_API_BASE_URL"
+    )
+    discord_gateway_url: str = Field(
+        default="wss://gateway.discord.gg/", alias="DISCORD_GATEWAY_URL"
+    )
+    discord_sync_guild: int | None = Field(default=None, alias="DISCORD_SYNC_GUILD")
+    data_dir: Path = Field(default=Path("var"), alias="ANIMEREC_DATA_DIR")
+    db_path: Path | None = Field(default=None, alias="ANIMEREC_DB")
+    retrain_every_hours: float = Field(default=24.0, alias="ANIMEREC_RETRAIN_EVERY", ge=0)
+    page_size: int = Field(default=8, alias="ANIMEREC_PAGE_SIZE", ge=1, le=10)
+    log_level: str = Field(default="INFO", alias="ANIMEREC_LOG_LEVEL")
+
+    @property
+    def database(self) -> Path:
+        """The SQLite file (``ANIMEREC_DB``, else ``<data dir>/animerec.sqlite3``)."""
+        return self.db_path if self.db_path is not None else self.data_dir / "animerec.sqlite3"
+
+    @property
+    def layout(self) -> DataLayout:
+        """Paths handed to the recommender core."""
+        return DataLayout(data_dir=self.data_dir)
+
+    @staticmethod
+    def secret(value: SecretStr | None) -> str | None:
+        """The plain text of a secret, or ``None`` when unset or blank."""
+        if value is None:
+            return None
+        text = value.get_secret_value().strip()
+        return text or None

@@ -1,0 +1,3 @@
+"""Chat front ends: thin adapters that parse input, call the service and render replies."""
+
+__all__: list[str] = []

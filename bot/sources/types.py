@@ -1,0 +1,35 @@
+"""Typed list entries as fetched from a source (no dicts past the client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from recommender.types import ListEntry, Status
+
+__all__ = ["FetchedEntry", "FetchedList"]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedEntry:
+    """One entry of a fetched list, with the title the source gave (shown for unknown anime)."""
+
+    anime_id: int
+    title: str
+    status: Status
+    score: int = 0
+    episodes_watched: int = 0
+    updated_at: datetime | None = None
+
+    def to_list_entry(self) -> ListEntry:
+        """The model's view of this entry."""
+        return ListEntry(self.anime_id, self.status, self.score, self.episodes_watched)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedList:
+    """A whole list fetched from one source (``"mal"`` or ``"mal_xml"``)."""
+
+    username: str
+    source: str
+    entries: tuple[FetchedEntry, ...]

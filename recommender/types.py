@@ -1,0 +1,78 @@
+"""Plain value types shared by the whole core (and by the bot, which imports them).
+
+Status codes follow the Kaggle 2020 ``watching_status.csv``: there is no code 5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+__all__ = ["Filters", "ListEntry", "Scored", "Status"]
+
+
+class Status(IntEnum):
+    """A list entry's watching status (Kaggle 2020 codes; MAL API names map onto these)."""
+
+    WATCHING = 1
+    COMPLETED = 2
+    ON_HOLD = 3
+    DROPPED = 4
+    PLAN_TO_WATCH = 6
+
+    @classmethod
+    def from_mal(cls, name: str) -> Status:
+        """Map a MAL API / XML export status name ("completed", "Plan to Watch", "on_hold"...)."""
+        key = name.strip().lower().replace("-", "_").replace(" ", "_")
+        try:
+            return _MAL_NAMES[key]
+        except KeyError:
+            raise ValueError(f"unknown MAL status {name!r}") from None
+
+    @property
+    def mal_name(self) -> str:
+        """The MAL API v2 spelling of this status."""
+        return self.name.lower()
+
+
+_MAL_NAMES = {
+    "watching": Status.WATCHING,
+    "completed": Status.COMPLETED,
+    "on_hold": Status.ON_HOLD,
+    "onhold": Status.ON_HOLD,
+    "dropped": Status.DROPPED,
+    "plan_to_watch": Status.PLAN_TO_WATCH,
+    "plantowatch": Status.PLAN_TO_WATCH,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """One anime on a person's list, as the model sees it.
+
+    ``score`` is 1-10, or 0 when the person did not score it.
+    """
+
+    anime_id: int
+    status: Status
+    score: int = 0
+    episodes_watched: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a page of picks may contain. NSFW is off unless asked for."""
+
+    allow_nsfw: bool = False
+    include_genres: frozenset[str] = field(default_factory=frozenset)
+    exclude_genres: frozenset[str] = field(default_factory=frozenset)
+    types: frozenset[str] = field(default_factory=frozenset)
+    min_members: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """An anime id with the score a model gave it (higher is better)."""
+
+    anime_id: int
+    score: float
