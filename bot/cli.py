@@ -36,7 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "build the embedded default (shipped sample -> trained model) when missing",
     ),
     "chat": ("bot.frontends.console", "chat in the terminal (the same commands as the bots)"),
-    "run": ("bot.app", "start the Discord/Telegram bots whose tokens are set, else the terminal chat"),
+    "run": (
+        "bot.app",
+        "start the Discord/Telegram bots whose tokens are set, else the terminal chat",
+    ),
     "retrain": ("bot.retrain", "retrain now on Kaggle data + linked lists + feedback, gated swap"),
 }
 
@@ -45,7 +48,7 @@ def build_parser(settings: Settings, argv: Sequence[str] = ()) -> argparse.Argum
     """The top-level parser; the chosen subcommand's arguments come from its module."""
     parser = argparse.ArgumentParser(
         prog="animerec",
-        description="animerec: an anime recommendation chatbot for Discord, Telegram and the terminal.",
+        description="animerec: anime recommendations in Discord, Telegram and the terminal.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -109,4 +109,6 @@ class TooManyRequests(AnimeBotError):
 
 
 class BadUpload(AnimeBotError):
-    default_message = "I could not read that file. Upload the .xml or .xml.gz export from MyAnimeList."
+    default_message = (
+        "I could not read that file. Upload the .xml or .xml.gz export from MyAnimeList."
+    )

@@ -182,7 +182,7 @@ class Catalog:
 
     # ---- title search ------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 5, min_similarity: float = 60.0) -> list[TitleMatch]:
+    def search(self, query: str, limit: int = 5, min_similarity: float = 72.0) -> list[TitleMatch]:
         """Best title matches for ``query`` (any of title, English, Japanese, synonyms).
 
         Exact matches (after normalisation) come first, most-watched first; then
@@ -256,7 +256,9 @@ class Catalog:
         """Inverse of :meth:`to_frame`."""
 
         def opt(value: Any) -> Any:
-            return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+            return (
+                None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+            )
 
         def split(value: Any) -> tuple[str, ...]:
             text = opt(value)

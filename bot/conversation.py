@@ -1,0 +1,195 @@
+"""Text commands, as typed in the terminal chat: parse a line, call the service, return replies.
+
+The terminal front end is a loop around :meth:`Conversation.say`; the fuzz test
+throws random lines at it. Telegram and Discord use their libraries' own command
+parsing but call the same service methods and show the same :data:`HELP`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.errors import AnimeBotError, InvalidInput
+from bot.replies import Page
+from bot.service import ChatRef, RecommendationService, UserRef
+
+__all__ = ["APOLOGY", "HELP", "Conversation", "Reply"]
+
+log = logging.getLogger(__name__)
+
+HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
+
+/link <mal_username>  link your public MAL list (or /import <file> with your MAL XML export)
+/recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
+/more                 the next page, no repeats
+/similar <anime>      titles like one you name (typos are fine)
+👍/👎 on a pick         steer the next page (here: +N / -N, or /like N, /dislike N)
+/nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
+/unlink, /forget      drop your list / delete everything about you
+/about                the model and what it has learnt"""
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
+
+MAX_LINE = 2_000
+_VOTE = re.compile(r"^([+-])\s*(\d{1,2})$")
+
+Reply = str | Page
+Send = Callable[[str], Awaitable[None]]
+
+
+class Conversation:
+    """One person's text chat with the service (the terminal, or a test)."""
+
+    def __init__(
+        self,
+        service: RecommendationService,
+        user: UserRef,
+        chat: ChatRef,
+        *,
+        notify: Send | None = None,
+    ) -> None:
+        self.service = service
+        self.user = user
+        self.chat = chat
+        self.last_page: Page | None = None
+        self._last_filters = ""
+        self._notify = notify
+
+    async def say(self, line: str) -> list[Reply]:
+        """Handle one typed line; never raises for anything a person can type."""
+        try:
+            return await self._dispatch(line.strip())
+        except AnimeBotError as error:
+            return [error.user_message]
+        except Exception:
+            log.exception("unhandled error for line %r", line[:200])
+            return [APOLOGY]
+
+    async def _dispatch(self, line: str) -> list[Reply]:
+        if not line:
+            return []
+        if len(line) > MAX_LINE:
+            raise InvalidInput(f"That message is too long (max {MAX_LINE} characters).")
+        vote = _VOTE.match(line)
+        if vote:
+            return [await self._vote(int(vote.group(2)), 1 if vote.group(1) == "+" else -1)]
+        if not line.startswith("/"):
+            return ["Try /recommend, or /similar <anime>. /help lists everything."]
+        command, _, rest = line[1:].partition(" ")
+        command = command.split("@", 1)[0].lower()
+        rest = rest.strip()
+        handler = self._handlers().get(command)
+        if handler is None:
+            return [f"Unknown command /{command[:30]}. /help lists what I understand."]
+        return await handler(rest)
+
+    def _handlers(self) -> dict[str, Callable[[str], Awaitable[list[Reply]]]]:
+        return {
+            "start": self._help,
+            "help": self._help,
+            "link": self._link,
+            "import": self._import,
+            "unlink": self._unlink,
+            "recommend": self._recommend,
+            "more": self._more,
+            "similar": self._similar,
+            "like": self._like,
+            "dislike": self._dislike,
+            "nsfw": self._nsfw,
+            "forget": self._forget,
+            "about": self._about,
+        }
+
+    async def _help(self, _rest: str) -> list[Reply]:
+        return [HELP]
+
+    async def _link(self, rest: str) -> list[Reply]:
+        async def progress(count: int) -> None:
+            if self._notify is not None and count >= 1_000:
+                await self._notify(f"fetched {count:,} of your entries...")
+
+        summary = await self.service.link(self.user, rest, progress)
+        return [summary.text]
+
+    async def _import(self, rest: str) -> list[Reply]:
+        if not rest:
+            raise InvalidInput("Give the path of your MAL export: /import animelist.xml.gz")
+        path = Path(rest)
+        try:
+            data = await asyncio.to_thread(_read_upload, path)
+        except OSError as error:
+            raise InvalidInput(f"I can't read {path}: {error.strerror or error}.") from None
+        summary = await self.service.link_export(self.user, data)
+        return [summary.text]
+
+    async def _unlink(self, _rest: str) -> list[Reply]:
+        return [await self.service.unlink(self.user)]
+
+    async def _recommend(self, rest: str) -> list[Reply]:
+        page = await self.service.recommend(self.user, self.chat, rest)
+        self._last_filters = rest
+        return [await self._show(page)]
+
+    async def _more(self, rest: str) -> list[Reply]:
+        filters = rest or self._last_filters
+        page = await self.service.recommend(self.user, self.chat, filters, more=True)
+        return [await self._show(page)]
+
+    async def _similar(self, rest: str) -> list[Reply]:
+        page = await self.service.similar(self.user, self.chat, rest)
+        return [await self._show(page)]
+
+    async def _show(self, page: Page) -> Page:
+        for card in page.cards:
+            await self.service.card_sent(
+                page.batch_id, card.anime_id, self.chat, _message_id(page, card.number)
+            )
+        self.last_page = page
+        return page
+
+    async def _like(self, rest: str) -> list[Reply]:
+        return [await self._vote(_card_number(rest), 1)]
+
+    async def _dislike(self, rest: str) -> list[Reply]:
+        return [await self._vote(_card_number(rest), -1)]
+
+    async def _vote(self, number: int, value: int) -> str:
+        page = self.last_page
+        if page is None or not page.cards:
+            raise InvalidInput("There are no picks to rate yet: try /recommend first.")
+        if not 1 <= number <= len(page.cards):
+            raise InvalidInput(f"Pick a card number from 1 to {len(page.cards)}.")
+        result = await self.service.feedback(
+            self.user, self.chat, _message_id(page, number), value, action="toggle"
+        )
+        return result.text
+
+    async def _nsfw(self, rest: str) -> list[Reply]:
+        choice = rest.lower()
+        if choice not in ("on", "off"):
+            raise InvalidInput("Use /nsfw on or /nsfw off.")
+        return [await self.service.set_nsfw(self.chat, choice == "on")]
+
+    async def _forget(self, rest: str) -> list[Reply]:
+        return [await self.service.forget(self.user, confirmed=rest.lower() == "confirm")]
+
+    async def _about(self, _rest: str) -> list[Reply]:
+        return [await self.service.about()]
+
+
+def _read_upload(path: Path) -> bytes:
+    return path.expanduser().read_bytes()
+
+
+def _message_id(page: Page, number: int) -> str:
+    return f"{page.batch_id}-{number}"
+
+
+def _card_number(text: str) -> int:
+    if not text.isdigit() or len(text) > 3:
+        raise InvalidInput("Which card? e.g. /like 2")
+    return int(text)

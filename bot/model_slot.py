@@ -1,0 +1,63 @@
+"""The model in service, swappable with no downtime.
+
+A request takes ``slot.current`` once and uses that object to the end, so a swap
+never changes a model under a request in flight; new requests see the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from recommender.catalog import Catalog
+from recommender.types import Filters, ListEntry, Scored
+
+__all__ = ["ModelSlot", "Reason", "ServingModel"]
+
+
+class Reason(Protocol):
+    """One of the person's items that pushed a pick up."""
+
+    anime_id: int
+
+
+class ServingModel(Protocol):
+    """What the chat service needs from a trained recommender."""
+
+    catalog: Catalog
+
+    def recommend(
+        self,
+        entries: Sequence[ListEntry],
+        n: int,
+        filters: Filters = ...,
+        liked: Collection[int] = ...,
+        disliked: Collection[int] = ...,
+        exclude: Collection[int] = ...,
+    ) -> list[Scored]: ...
+
+    def similar(self, anime_id: int, n: int, filters: Filters = ...) -> list[Scored]: ...
+
+    def explain(
+        self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int] = ...
+    ) -> Sequence[Reason]: ...
+
+
+class ModelSlot:
+    """Holds the serving model; ``swap`` replaces it atomically."""
+
+    def __init__(self, model: ServingModel) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> ServingModel:
+        """The model new requests should use."""
+        return self._model
+
+    def swap(self, model: ServingModel) -> ServingModel:
+        """Put ``model`` in service and return the one it replaced."""
+        with self._lock:
+            old, self._model = self._model, model
+        return old

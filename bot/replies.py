@@ -1,0 +1,89 @@
+"""Plain reply objects the service returns and every front end renders its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Card", "FeedbackResult", "LinkSummary", "Page"]
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One suggested anime, numbered from 1 on its page."""
+
+    number: int
+    anime_id: int
+    title: str
+    english_title: str | None
+    kind: str
+    year: int | None
+    mal_score: float | None
+    members: int
+    genres: tuple[str, ...]
+    reason: str
+    url: str
+
+    @property
+    def subtitle(self) -> str:
+        """``TV · 2009 · ★ 9.1 · 3.2M members``: the one-line facts under the title."""
+        parts = [self.kind]
+        if self.year:
+            parts.append(str(self.year))
+        if self.mal_score is not None:
+            parts.append(f"★ {self.mal_score:.2f}")
+        parts.append(f"{human_count(self.members)} members")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of cards: picks for a person, or titles like one they named."""
+
+    kind: str  # "recommend" | "similar"
+    header: str
+    cards: tuple[Card, ...]
+    batch_id: int
+    footer: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing passed the filters."""
+        return not self.cards
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    """What a freshly linked list holds."""
+
+    username: str
+    entries: int
+    completed: int
+    mean_score: float | None
+    unknown_to_model: int
+
+    @property
+    def text(self) -> str:
+        """The reply to /link."""
+        mean = f", mean score {self.mean_score:.1f}" if self.mean_score is not None else ""
+        return (
+            f"Linked {self.username}: {self.entries:,} entries, "
+            f"{self.completed:,} completed{mean}. Try /recommend for picks."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackResult:
+    """The outcome of a 👍/👎: stored, undone, or ignored (someone else's card)."""
+
+    anime_id: int
+    value: int  # +1, -1, or 0 when undone / ignored
+    counted: bool
+    text: str
+
+
+def human_count(n: int) -> str:
+    """1234 -> ``1.2K``, 3_200_000 -> ``3.2M``."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "K")):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return str(n)
