@@ -82,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     ratings = gzip.decompress((shared / "mal2016" / "rating_5k_users.csv.gz").read_bytes())
     write_gz(out / "rating.csv.gz", ratings)
 
-    anime = pd.read_csv(
-        shared / "mal2020" / "anime.csv.gz", dtype=str, keep_default_na=False
-    )[ANIME_COLUMNS].sort_values("MAL_ID", key=lambda s: s.astype(int), kind="stable")
+    anime = pd.read_csv(shared / "mal2020" / "anime.csv.gz", dtype=str, keep_default_na=False)[
+        ANIME_COLUMNS
+    ].sort_values("MAL_ID", key=lambda s: s.astype(int), kind="stable")
     write_gz(out / "anime.csv.gz", to_csv_bytes(anime))
 
     synopsis = pd.read_csv(
@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         size = path.stat().st_size
         total += size
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}: "
-              f"{size:,} bytes sha256 {digest}...")
+        print(
+            f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}: "
+            f"{size:,} bytes sha256 {digest}..."
+        )
     print(f"total {total:,} bytes")
     return 0
 
