@@ -224,9 +224,7 @@ class Storage:
         writer = await _connect(location, busy_timeout, read_only=False)
         try:
             version = await apply_migrations(writer, migrations_dir, label=location)
-            reader = (
-                writer if memory else await _connect(location, busy_timeout, read_only=True)
-            )
+            reader = writer if memory else await _connect(location, busy_timeout, read_only=True)
         except BaseException:
             await writer.close()
             raise
