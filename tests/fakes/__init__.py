@@ -1,0 +1,1 @@
+"""Fakes of our ports and of the outside services (real HTTP on loopback)."""
