@@ -77,14 +77,15 @@ def split_statements(sql: str) -> list[str]:
     """
     statements: list[str] = []
     buffer = ""
-    for piece in sql.split(";"):
+    *pieces, rest = sql.split(";")
+    for piece in pieces:
         buffer += piece + ";"
         if sqlite3.complete_statement(buffer):
             statement = buffer.strip()
             if _has_code(statement[:-1]):
                 statements.append(statement)
             buffer = ""
-    rest = buffer[:-1]  # the ";" appended after the last piece
+    rest = buffer + rest
     if _has_code(rest):
         raise MigrationError(f"incomplete SQL statement at the end: {rest.strip()[:80]!r}")
     return statements

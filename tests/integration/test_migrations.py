@@ -1,0 +1,224 @@
+"""Migrations: every path reaches the same schema, re-runs are no-ops, newer files are refused."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.storage import MIGRATIONS_DIR, DatabaseTooNew, MigrationError, Storage, apply_migrations
+from bot.storage.migrations import discover_migrations, split_statements
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LATEST = len(discover_migrations())
+
+
+async def _raw(path: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(path, isolation_level=None)
+    await db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+async def pragma(db: aiosqlite.Connection, name: str) -> object:
+    [row] = await db.execute_fetchall(f"PRAGMA {name}")
+    return row[0]
+
+
+async def schema_of(path: Path) -> tuple[int, list[tuple[str, str, str, str]]]:
+    """``(user_version, sqlite_master rows)`` of a database file."""
+    async with aiosqlite.connect(path) as db:
+        version = await pragma(db, "user_version")
+        rows = await db.execute_fetchall(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master"
+            " WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        )
+        assert isinstance(version, int)
+        return version, [tuple(r) for r in rows]
+
+
+def test_the_folder_is_found_from_the_package() -> None:
+    assert MIGRATIONS_DIR == REPO_ROOT / "migrations"
+    names = [m.name for m in discover_migrations()]
+    assert names[0] == "0001_initial.sql"
+    assert [m.version for m in discover_migrations()] == list(range(1, LATEST + 1))
+
+
+async def test_fresh_database_gets_every_table(db_path: Path) -> None:
+    async with await Storage.open(db_path) as store:
+        assert store.schema_version == LATEST
+        assert await store.current_schema_version() == LATEST
+    version, schema = await schema_of(db_path)
+    tables = {name for kind, name, _, _ in schema if kind == "table"}
+    assert version == LATEST
+    assert tables >= {
+        "people",
+        "identities",
+        "mal_links",
+        "list_entries",
+        "suggestion_batches",
+        "suggestions",
+        "feedback",
+        "chat_settings",
+        "anime_meta",
+    }
+
+
+async def test_opening_from_another_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with await Storage.open("relative/dir/db.sqlite3") as store:
+        assert store.schema_version == LATEST
+    assert (tmp_path / "relative" / "dir" / "db.sqlite3").exists()
+
+
+@pytest.mark.parametrize("start", range(LATEST + 1))
+async def test_every_earlier_version_reaches_the_same_schema(tmp_path: Path, start: int) -> None:
+    fresh = tmp_path / "fresh.sqlite3"
+    async with await Storage.open(fresh):
+        pass
+
+    old = tmp_path / f"from_{start}.sqlite3"
+    db = await _raw(old)
+    try:
+        assert await apply_migrations(db, target=start) == start
+        if start >= 1:  # data written by that version must survive the upgrade
+            await db.execute("INSERT INTO people (id, created_at) VALUES (7, '2020-01-01')")
+            await db.execute(
+                "INSERT INTO identities VALUES ('discord', '123', 7, '2020-01-01T00:00:00Z')"
+            )
+    finally:
+        await db.close()
+
+    async with await Storage.open(old) as store:
+        if start >= 1:
+            assert await store.find_person("discord", "123") == 7
+    assert await schema_of(old) == await schema_of(fresh)
+
+
+async def test_rerunning_is_a_no_op(db_path: Path) -> None:
+    async with await Storage.open(db_path) as store:
+        person = await store.person_for("telegram", "1")
+    before = await schema_of(db_path)
+    for _ in range(3):
+        async with await Storage.open(db_path) as store:
+            assert await store.find_person("telegram", "1") == person
+    assert await schema_of(db_path) == before
+    db = await _raw(db_path)
+    try:
+        assert await apply_migrations(db) == LATEST
+    finally:
+        await db.close()
+
+
+async def test_a_newer_database_is_refused(db_path: Path) -> None:
+    async with await Storage.open(db_path):
+        pass
+    db = await _raw(db_path)
+    await db.execute(f"PRAGMA user_version = {LATEST + 5}")
+    await db.close()
+    before = await schema_of(db_path)
+
+    with pytest.raises(DatabaseTooNew) as info:
+        await Storage.open(db_path)
+    message = str(info.value)
+    assert f"schema version {LATEST + 5}" in message
+    assert f"up to version {LATEST}" in message
+    assert "Upgrade animerec" in message
+    assert await schema_of(db_path) == before
+
+
+async def test_a_failing_migration_is_rolled_back(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, folder)
+    broken = folder / f"{LATEST + 1:04d}_broken.sql"
+    broken.write_text(
+        "CREATE TABLE half_done (x INTEGER);\n"
+        "INSERT INTO half_done VALUES (1);\n"
+        "ALTER TABLE people ADD COLUMN nickname TEXT;\n"
+        "INSERT INTO no_such_table VALUES (1);\n"
+    )
+    with pytest.raises(MigrationError) as info:
+        await Storage.open(db_path, migrations_dir=folder)
+    assert broken.name in str(info.value)
+
+    version, schema = await schema_of(db_path)
+    assert version == LATEST  # the good ones stayed applied, the broken one left no trace
+    assert "half_done" not in {name for _, name, _, _ in schema}
+    async with await Storage.open(db_path) as store:
+        assert store.schema_version == LATEST
+    assert await schema_of(db_path) == (version, schema)
+
+
+async def test_a_migration_breaking_foreign_keys_is_rolled_back(
+    tmp_path: Path, db_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, folder)
+    (folder / f"{LATEST + 1:04d}_orphans.sql").write_text(
+        "PRAGMA defer_foreign_keys = ON;\n"
+        "INSERT INTO identities VALUES ('discord', '1', 999, '2020');\n"
+    )
+    with pytest.raises(MigrationError, match="foreign-key"):
+        await Storage.open(db_path, migrations_dir=folder)
+    assert (await schema_of(db_path))[0] == LATEST
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["0001_a.sql", "0003_c.sql"],  # gap
+        ["0002_b.sql"],  # does not start at 1
+        ["0001_a.sql", "0001_b.sql"],  # duplicate
+        ["0001_a.sql", "2_b.sql"],  # badly named
+    ],
+)
+def test_a_broken_folder_is_refused(tmp_path: Path, names: list[str]) -> None:
+    for name in names:
+        (tmp_path / name).write_text("CREATE TABLE t (x);")
+    with pytest.raises(MigrationError):
+        discover_migrations(tmp_path)
+
+
+async def test_two_processes_migrating_at_once(db_path: Path) -> None:
+    stores = await asyncio.gather(*(Storage.open(db_path) for _ in range(4)))
+    try:
+        assert {s.schema_version for s in stores} == {LATEST}
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_pragmas_on_every_connection(storage: Storage) -> None:
+    for db in (storage._writer, storage._reader):
+        values = {}
+        for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout"):
+            values[name] = await pragma(db, name)
+        assert values == {
+            "journal_mode": "wal",
+            "foreign_keys": 1,
+            "synchronous": 1,  # NORMAL
+            "busy_timeout": 5000,
+        }
+    assert await pragma(storage._reader, "query_only") == 1
+
+
+def test_statement_splitting_keeps_triggers_whole() -> None:
+    sql = """
+    -- a comment; with a semicolon
+    CREATE TABLE a (x TEXT DEFAULT ';');
+    CREATE TRIGGER t AFTER INSERT ON a BEGIN
+        UPDATE a SET x = 'y;z';
+        DELETE FROM a WHERE x = ';';
+    END;
+    /* block; comment */ INSERT INTO a VALUES ('1');
+    -- trailing comment
+    """
+    statements = split_statements(sql)
+    assert len(statements) == 3
+    assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+    with pytest.raises(MigrationError):
+        split_statements("CREATE TABLE a (x); CREATE TABLE b (y)")
