@@ -63,11 +63,13 @@ class UnknownMalUser(NotFound):
 
 
 class UnknownTitle(NotFound):
-    def __init__(self, query: str, suggestions: Sequence[str] = ()) -> None:
+    def __init__(self, query: str, suggestions: Sequence[str] = (), *, ambiguous: bool = False):
         self.query = query
         self.suggestions = tuple(suggestions)
-        if self.suggestions:
-            options = "; ".join(self.suggestions)
+        options = "; ".join(self.suggestions)
+        if ambiguous and self.suggestions:
+            message = f"“{query}” could be several titles. Did you mean: {options}?"
+        elif self.suggestions:
             message = f"I don't know “{query}”. Did you mean: {options}?"
         else:
             message = f"I don't know any anime called “{query}”."

@@ -29,7 +29,7 @@ from bot.replies import Card, FeedbackResult, LinkSummary, Page, human_count
 from bot.sources.mal_xml import parse_mal_export
 from bot.sources.types import FetchedList
 from bot.storage import Storage
-from recommender.catalog import Anime, TitleMatch
+from recommender.catalog import Anime, TitleMatch, normalize_title
 from recommender.types import Filters, ListEntry, Scored, Status
 
 __all__ = ["ChatRef", "ListFetcher", "RecommendationService", "UserRef"]
@@ -39,10 +39,9 @@ log = logging.getLogger(__name__)
 MAX_QUERY = 100
 #: "more" never repeats what was shown to the person within this window.
 MORE_WINDOW = timedelta(hours=24)
-#: a title search is taken as meant when it is this similar, or clearly ahead of the next.
-SURE_MATCH = 90.0
-CLEAR_LEAD = 8.0
+#: a fuzzy title match is taken as meant when it is this similar and this far ahead of the next.
 LEAD_FLOOR = 80.0
+CLEAR_LEAD = 5.0
 
 Progress = Callable[[int], Awaitable[None] | None]
 
@@ -282,11 +281,12 @@ class RecommendationService:
             loose = catalog.search(query, limit=3, min_similarity=55.0)
             raise UnknownTitle(query, [m.anime.title for m in loose])
         best = matches[0]
+        if best.matched_name == normalize_title(query):
+            return best.anime  # an exact title (the most-watched one when several share it)
         runner_up = matches[1].similarity if len(matches) > 1 else 0.0
-        clear_lead = best.similarity >= LEAD_FLOOR and best.similarity - runner_up >= CLEAR_LEAD
-        if best.similarity >= SURE_MATCH or clear_lead:
+        if best.similarity >= LEAD_FLOOR and best.similarity - runner_up >= CLEAR_LEAD:
             return best.anime
-        raise UnknownTitle(query, [m.anime.title for m in matches])
+        raise UnknownTitle(query, [m.anime.title for m in matches], ambiguous=True)
 
     async def similar(self, user: UserRef, chat: ChatRef, query: str) -> Page:
         """Titles like the one named, minus the person's 👎'd titles and (by default) NSFW."""
