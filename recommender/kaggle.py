@@ -308,29 +308,41 @@ class _Progress:
             self._bar.close()
 
 
-def _blocks(path: Path, progress: _Progress) -> Iterator[bytes]:
-    """The file's data lines (header removed) in blocks of whole lines, decompressing on the fly."""
+def _blocks(path: Path, progress: _Progress) -> Iterator[pa.Buffer]:
+    """The file's data lines (header removed) in blocks of whole lines, decompressing on the fly.
+
+    One reusable buffer: each block is a zero-copy view that is valid until the next one is
+    requested (the caller parses it into fresh arrays first).
+    """
     raw = path.open("rb")
     gz = raw.read(2) == b"\x1f\x8b"
     raw.seek(0)
     stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if gz else raw
+    buf = bytearray(_BLOCK_BYTES)
     try:
         stream.readline()  # header (already parsed by _header)
-        carry = b""
-        while True:
-            chunk = stream.read(_BLOCK_BYTES)
+        filled = 0  # bytes at the start of buf carried over from the previous block
+        eof = False
+        while not eof:
+            view = memoryview(buf)
+            while filled < len(buf):
+                got = stream.readinto(view[filled:])  # type: ignore[attr-defined]
+                if not got:
+                    eof = True
+                    break
+                filled += got
             progress.to(raw.tell())
-            if not chunk:
-                break
-            cut = chunk.rfind(b"\n")
-            if cut < 0:
-                carry += chunk
+            cut = buf.rfind(b"\n", 0, filled) + 1
+            if cut == 0 and not eof:  # one line longer than the buffer: use a bigger one
+                buf = buf + bytes(len(buf))
                 continue
-            block = carry + chunk[: cut + 1] if carry else chunk[: cut + 1]
-            carry = chunk[cut + 1 :]
-            yield block
-        if carry.strip():
-            yield carry
+            if eof:
+                cut = filled
+            if cut > 64 or bytes(buf[:cut]).strip():
+                yield pa.py_buffer(view[:cut])
+            rest = filled - cut
+            buf[:rest] = buf[cut:filled]
+            filled = rest
     finally:
         stream.close()
         raw.close()

@@ -420,3 +420,18 @@ def test_load_dataset_explicit_paths_override_folder(tmp_path: Path) -> None:
     assert data.catalog is not None and 9969 in data.catalog
     only = load_dataset(ratings=extra, progress=False)
     assert only.catalog is None and len(only.reports) == 1
+
+
+@pytest.mark.parametrize("block", [7, 16, 64, 1 << 20])
+@pytest.mark.parametrize("name", ["animelist.csv", "animelist.csv.gz"])
+def test_block_boundaries_do_not_change_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, name: str
+) -> None:
+    import recommender.kaggle as kaggle
+
+    monkeypatch.setattr(kaggle, "_BLOCK_BYTES", block)
+    inter, report = read_interactions(write(tmp_path, name, MALFORMED), progress=False)
+    assert inter.anime_ids.tolist() == [10, 11, 17, 20]
+    assert inter.episodes.tolist() == [12, 0, 32767, 3]
+    assert (report.rows_read, report.rows_kept, report.bad_rows) == (15, 4, 11)
+    assert report.reasons["wrong column count"] == 2
