@@ -624,14 +624,15 @@ class DiscordFrontend:
         )
         try:
             await client.login(self._token)
-        except discord.LoginFailure:
+        except BaseException as error:
             await client.close()
-            raise StartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized).") from None
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
-            await client.close()
-            raise StartupError(
-                f"could not start the Discord bot at {discord.http.Route.BASE}: {error}"
-            ) from None
+            if isinstance(error, discord.LoginFailure):
+                raise StartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized).") from None
+            if isinstance(error, discord.HTTPException | aiohttp.ClientError | OSError):
+                raise StartupError(
+                    f"could not start the Discord bot at {discord.http.Route.BASE}: {error}"
+                ) from None
+            raise
         self.client = client
         self._task = asyncio.create_task(self._connect(client), name="discord-gateway")
 
