@@ -1,0 +1,139 @@
+"""Pure Telegram rendering: escaping, card text, callback data within Telegram's limits."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from bot.frontends import telegram_render as render
+from bot.replies import Card, Page
+
+LARGEST_ID = sys.maxsize  # far beyond any MAL id (they are 5-6 digits)
+
+
+def card(**changes: object) -> Card:
+    fields: dict[str, object] = {
+        "number": 1,
+        "anime_id": 5114,
+        "title": "Fullmetal Alchemist: Brotherhood",
+        "english_title": None,
+        "kind": "TV",
+        "year": 2009,
+        "mal_score": 9.1,
+        "members": 3_200_000,
+        "genres": ("Action", "Drama"),
+        "reason": "because you liked Steins;Gate (10/10)",
+        "url": "https://myanimelist.net/anime/5114",
+    }
+    fields.update(changes)
+    return Card(**fields)  # type: ignore[arg-type]
+
+
+def test_card_text_has_every_fact() -> None:
+    text = render.card_text(card(english_title="FMA: Brotherhood"))
+    assert text.splitlines() == [
+        "<b>1. Fullmetal Alchemist: Brotherhood</b> (FMA: Brotherhood)",
+        "TV · 2009 · ★ 9.10 · 3.2M members",
+        "<i>Action, Drama</i>",
+        "because you liked Steins;Gate (10/10)",
+        '<a href="https://myanimelist.net/anime/5114">MyAnimeList</a>',
+    ]
+
+
+def test_card_text_escapes_everything() -> None:
+    text = render.card_text(
+        card(
+            title="<script>&</script>",
+            english_title="Tom & Jerry <3",
+            genres=("<b>",),
+            reason='you liked "<i>x</i>"',
+            url='https://myanimelist.net/anime/1"><b>',
+        )
+    )
+    assert "<script>" not in text and "&lt;script&gt;&amp;&lt;/script&gt;" in text
+    assert "Tom &amp; Jerry &lt;3" in text
+    assert "<i>&lt;b&gt;</i>" in text
+    assert "&quot;&lt;i&gt;x&lt;/i&gt;&quot;" in text
+    assert 'href="https://myanimelist.net/anime/1&quot;&gt;&lt;b&gt;"' in text
+    # the only tags left are ours
+    tags = [t.split(">")[0] for t in text.split("<")[1:]]
+    assert set(tags) <= {"b", "/b", "i", "/i", "/a"} | {t for t in tags if t.startswith("a href")}
+
+
+def test_card_text_without_optional_facts() -> None:
+    text = render.card_text(card(year=None, mal_score=None, genres=(), members=999))
+    assert text.splitlines()[1] == "TV · 999 members"
+    assert "<i>" not in text
+
+
+def test_english_title_same_as_title_is_not_repeated() -> None:
+    assert (
+        "(" not in render.card_text(card(title="Monster", english_title="Monster")).split("\n")[0]
+    )
+
+
+def test_page_intro_escapes_header_and_footer() -> None:
+    page = Page("recommend", "Picks <for> you", (), 1, footer="Try a & b")
+    assert render.page_intro(page) == "<b>Picks &lt;for&gt; you</b>\n<i>Try a &amp; b</i>"
+    assert render.page_intro(Page("similar", "Titles like X", (), 2)) == "<b>Titles like X</b>"
+
+
+def test_long_text_is_cut_to_telegrams_limit() -> None:
+    text = render.card_text(card(reason="x" * 10_000))
+    assert len(text) == render.MAX_TEXT and text.endswith("…")
+
+
+@pytest.mark.parametrize("value", [1, -1])
+def test_feedback_data_fits_and_round_trips(value: int) -> None:
+    data = render.feedback_data(value, LARGEST_ID)
+    assert len(data.encode()) <= render.CALLBACK_LIMIT
+    assert render.parse_feedback_data(data) == (value, LARGEST_ID)
+
+
+@pytest.mark.parametrize(
+    "data", ["", "fb", "fb:x:1", "fb:u:", "fb:u:abc", "xx:u:1", "fb:u:1" + "9" * 30]
+)
+def test_foreign_feedback_data_is_rejected(data: str) -> None:
+    assert render.parse_feedback_data(data) is None
+
+
+def test_card_keyboard_buttons_and_active_vote() -> None:
+    plain = render.card_keyboard(LARGEST_ID)
+    row = plain.inline_keyboard[0]
+    assert [b.text for b in row] == ["👍", "👎"]
+    assert [b.callback_data for b in row] == [f"fb:u:{LARGEST_ID}", f"fb:d:{LARGEST_ID}"]
+    liked = render.card_keyboard(7, active=1, more="more:1:")
+    assert [b.text for b in liked.inline_keyboard[0]] == ["👍 ✓", "👎"]
+    assert liked.inline_keyboard[1][0].callback_data == "more:1:"
+    assert [b.text for b in render.card_keyboard(7, active=-1).inline_keyboard[0]] == ["👍", "👎 ✓"]
+    for markup in (plain, liked):
+        for r in markup.inline_keyboard:
+            for b in r:
+                assert len(str(b.callback_data).encode()) <= render.CALLBACK_LIMIT
+
+
+def test_more_data_keeps_filters_only_when_they_fit() -> None:
+    owner = 2**53
+    short = render.more_data(owner, "action -romance")
+    assert render.parse_more_data(short) == (owner, "action -romance")
+    long = render.more_data(owner, "comedy " * 20)
+    assert long == f"more:{owner}" and render.parse_more_data(long) == (owner, None)
+    wide = render.more_data(owner, "ロマンス" * 5)  # 60 bytes of UTF-8: must be measured in bytes
+    assert len(wide.encode()) <= render.CALLBACK_LIMIT
+    assert render.parse_more_data("more:abc:x") is None
+    assert render.parse_more_data("fb:u:1") is None
+
+
+def test_suggestion_and_forget_keyboards() -> None:
+    assert render.suggestion_keyboard([]) is None
+    markup = render.suggestion_keyboard([("A" * 300, LARGEST_ID), ("Monster", 19)])
+    assert markup is not None
+    buttons = [row[0] for row in markup.inline_keyboard]
+    assert len(buttons[0].text) <= 60
+    assert render.parse_similar_data(str(buttons[0].callback_data)) == LARGEST_ID
+    assert render.parse_similar_data(str(buttons[1].callback_data)) == 19
+    forget = render.forget_keyboard(LARGEST_ID).inline_keyboard[0][0]
+    assert len(str(forget.callback_data).encode()) <= render.CALLBACK_LIMIT
+    assert render.parse_owner_data(str(forget.callback_data), "forget") == LARGEST_ID
+    assert render.parse_owner_data("forget:x", "forget") is None
