@@ -119,8 +119,14 @@ def _parse(xml: bytes) -> FetchedList:
                 manga += 1
             if root is not None:
                 root.clear()  # keep memory flat on big files
-    except (ParseError, DefusedXmlException) as exc:
-        reason = "it declares a DTD or entities" if isinstance(exc, DefusedXmlException) else exc
+    except (ParseError, DefusedXmlException, LookupError, ValueError) as exc:
+        # DefusedXmlException: a DTD/entities; LookupError: an unknown declared encoding.
+        if isinstance(exc, DefusedXmlException):
+            reason = "it declares a DTD or entities"
+        elif isinstance(exc, LookupError):
+            reason = "it declares an unknown text encoding"
+        else:
+            reason = str(exc)[:120]
         log.info("rejected XML upload: %s", reason)
         raise BadUpload(
             f"I could not read that file as a MAL export ({reason}). {_HOW_TO}"

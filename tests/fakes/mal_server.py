@@ -425,9 +425,9 @@ class FakeMal:
         if list_match:
             status, payload = self._list_page(str(key), query, fault)
         elif anime_match:
-            payload = self._anime.get(int(anime_match["id"]))
-            status = 200 if payload is not None else 404
-            payload = payload or {"message": "", "error": "not_found"}
+            details = self._anime.get(int(anime_match["id"]))
+            status = 200 if details is not None else 404
+            payload = details or {"message": "", "error": "not_found"}
         else:
             status, payload = 404, {"message": "", "error": "not_found"}
         body = json.dumps(payload).encode()

@@ -7,6 +7,7 @@ import socket
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.errors import (
@@ -132,7 +133,9 @@ def test_client_id_never_in_repr(http: httpx.AsyncClient) -> None:
 async def test_from_settings(http: httpx.AsyncClient, fake_mal: FakeMal) -> None:
     fake_mal.add_user("alice", make_entries(2))
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, MAL_CLIENT_ID=fake_mal.client_id, MAL_API_BASE_URL=fake_mal.base_url
+        _env_file=None,
+        MAL_CLIENT_ID=SecretStr(fake_mal.client_id or ""),
+        MAL_API_BASE_URL=fake_mal.base_url,
     )
     client = MalClient.from_settings(http, settings)
     assert len((await client.fetch_list("alice")).entries) == 2
@@ -362,7 +365,7 @@ async def test_unreadable_json(fake_mal: FakeMal, mal_client: MalClient, truncat
 async def test_missing_or_wrong_fields(
     fake_mal: FakeMal, mal_client: MalClient, item: object
 ) -> None:
-    fake_mal.add_user("alice", [item])  # type: ignore[list-item]
+    fake_mal.add_user("alice", [item])
     with pytest.raises(UpstreamUnavailable) as info:
         await mal_client.fetch_list("alice")
     assert "could not read" in info.value.user_message

@@ -140,6 +140,7 @@ def _zip(data: bytes) -> bytes:
         (gzip.compress(BILLION_LAUGHS), "DTD"),
         (XXE, "DTD"),
         (EXTERNAL_DTD, "DTD"),
+        (b'<?xml version="1.0" encoding="ATF-8"?><myanimelist/>', "encoding"),
         (b"<myanimelist><anime><my_status>Completed</my_status></anime></myanimelist>", "None"),
         (b"<myanimelist></myanimelist>", "no anime list"),
         ("<myanimelist><anime>ü</anime>".encode("utf-16"), "could not read"),
@@ -190,7 +191,7 @@ def test_arbitrary_bytes_never_escape_as_another_error(data: bytes) -> None:
     assert all(e.anime_id > 0 and 0 <= e.score <= 10 for e in fetched.entries)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.integers(0, len(EXPORT) - 1), st.binary(min_size=1, max_size=8))
 def test_corrupted_exports_never_escape_as_another_error(at: int, junk: bytes) -> None:
     try:
