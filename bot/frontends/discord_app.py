@@ -569,7 +569,8 @@ class AnimeBot(discord.Client):
             text = error.user_message
         else:
             command = interaction.command.qualified_name if interaction.command else None
-            custom_id = (interaction.data or {}).get("custom_id")
+            data: dict[str, Any] = dict(interaction.data or {})
+            custom_id = data.get("custom_id")
             log.error(
                 "unhandled error in %s (user %s, channel %s)",
                 f"/{command}" if command else f"component {custom_id!r}",

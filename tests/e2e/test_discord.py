@@ -538,3 +538,10 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
     assert int(nsfw["default_member_permissions"]) == MANAGE_GUILD
     # guild-synced commands still work (payloads now carry the guild id)
     assert len(await harness.recommend()) == PAGE_SIZE
+
+
+async def test_a_failed_sync_fails_start_with_one_line(harness: Harness, fake: FakeDiscord) -> None:
+    fake.sync_error = (400, 30034, "Max number of daily application command creates reached")
+    with pytest.raises(StartupError) as caught:
+        await harness.start(sync=True)
+    assert "30034" in str(caught.value) and "\n" not in str(caught.value)

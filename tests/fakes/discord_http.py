@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -101,6 +102,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+_Handler = Callable[[list[str], Any], Awaitable[web.StreamResponse]]
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     # exactly "application/json", no charset: discord.py compares the header verbatim
     return web.Response(
@@ -134,6 +138,8 @@ class FakeDiscord:
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.attachments: dict[int, FakeAttachment] = {}
         self.echo_reactions = True
+        #: (status, code, message) to answer command syncs with, e.g. the daily create limit.
+        self.sync_error: tuple[int, int, str] | None = None
         self._ids = itertools.count(1_100_000_000_000_000_000)
         self._interactions: dict[str, _Interaction] = {}
         self._sessions: set[web.WebSocketResponse] = set()
@@ -495,7 +501,7 @@ class FakeDiscord:
             return _error(404, 0, f"404: Not Found ({request.method} {path})")
         return await handler(parts, body or {})
 
-    def _route(self, method: str, parts: list[str]) -> Any:
+    def _route(self, method: str, parts: list[str]) -> _Handler | None:
         n = len(parts)
         match (method, parts[0] if parts else ""):
             case ("GET", "users") if parts == ["users", "@me"]:
@@ -558,6 +564,8 @@ class FakeDiscord:
     async def _put_commands(self, parts: list[str], body: Any) -> web.Response:
         if parts[1] != str(self.application_id):
             return _error(403, 50001, "Missing Access")
+        if self.sync_error is not None:
+            return _error(*self.sync_error)
         commands = []
         for command in body:
             command = {
