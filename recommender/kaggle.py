@@ -386,13 +386,18 @@ class _Grow:
 _NUMBER_RE = r"^[-+]?[0-9]+(\.0*)?$"
 
 
-def _column_values(table: pa.Table, name: str) -> tuple[NDArray[Any], NDArray[np.bool_] | None]:
+def _column_values(
+    table: pa.Table, name: str, *, empty_is_zero: bool = False
+) -> tuple[NDArray[Any], NDArray[np.bool_] | None]:
     """A column as numpy values plus a "numeric" mask (``None`` when every value is numeric).
 
     Integer columns (the fast path) keep their dtype; string columns (the fallback)
     become float64 with NaN where the text is not an integer (``"8.0"`` counts as 8).
+    Empty fields are not numeric, unless ``empty_is_zero`` (then they read as 0).
     """
     col = table.column(name)
+    if empty_is_zero and col.null_count:
+        col = pc.fill_null(col, pa.scalar(0 if pa.types.is_integer(col.type) else "0"))
     if pa.types.is_integer(col.type):
         if col.null_count == 0:
             return col.to_numpy(), None
@@ -450,7 +455,7 @@ def _validate(
         check.flag(BAD_STATUS, ~np.isin(status, STATUS_CODES))
     episodes: NDArray[Any] | None = None
     if has_episodes:
-        episodes, episodes_ok = _column_values(table, "watched_episodes")
+        episodes, episodes_ok = _column_values(table, "watched_episodes", empty_is_zero=True)
         if episodes_ok is not None:
             check.flag(BAD_EPISODES, ~episodes_ok)
         check.flag(BAD_EPISODES, episodes < 0)

@@ -435,3 +435,11 @@ def test_block_boundaries_do_not_change_results(
     assert inter.episodes.tolist() == [12, 0, 32767, 3]
     assert (report.rows_read, report.rows_kept, report.bad_rows) == (15, 4, 11)
     assert report.reasons["wrong column count"] == 2
+
+
+@pytest.mark.parametrize("extra", ["", "\n9,9,x,2,1"])  # fast path, and the text fallback
+def test_empty_episodes_read_as_zero_not_malformed(tmp_path: Path, extra: str) -> None:
+    text = "user_id,anime_id,rating,watching_status,watched_episodes\n1,2,7,1,\n1,3,7,2,4" + extra
+    inter, report = read_interactions(write(tmp_path, "a.csv", text), progress=False)
+    assert inter.anime_ids.tolist() == [2, 3] and inter.episodes.tolist() == [0, 4]
+    assert report.bad_rows == (1 if extra else 0)
