@@ -21,12 +21,13 @@ import httpx
 
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.errors import StartupError
 from bot.model_slot import ModelSlot
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.sources.mal import MalClient
 from bot.storage import Storage
 
-__all__ = ["Frontend", "Runtime", "add_arguments", "open_runtime", "run"]
+__all__ = ["Frontend", "Runtime", "StartupError", "add_arguments", "open_runtime", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Frontend(Protocol):
     """A chat platform adapter: ``start`` returns once it is serving in the background."""
 
     name: str
+    sync_commands: bool
 
     async def start(self) -> None: ...
 
@@ -161,10 +163,6 @@ async def _run_background_jobs(runtime: Runtime, stop: asyncio.Event) -> None:
         job.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await job
-
-
-class StartupError(RuntimeError):
-    """A front end could not start (e.g. an invalid token): one clear line, no traceback."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:

@@ -121,8 +121,9 @@ class Conversation:
         path = Path(rest)
         try:
             data = await asyncio.to_thread(_read_upload, path)
-        except OSError as error:
-            raise InvalidInput(f"I can't read {path}: {error.strerror or error}.") from None
+        except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+            reason = getattr(error, "strerror", None) or error
+            raise InvalidInput(f"I can't read {rest[:100]!r}: {reason}.") from None
         summary = await self.service.link_export(self.user, data)
         return [summary.text]
 

@@ -30,6 +30,7 @@ __all__ = [
     "NotFound",
     "NotLinked",
     "PrivateList",
+    "StartupError",
     "TooManyRequests",
     "UnknownMalUser",
     "UnknownTitle",
@@ -114,3 +115,7 @@ class BadUpload(AnimeBotError):
     default_message = (
         "I could not read that file. Upload the .xml or .xml.gz export from MyAnimeList."
     )
+
+
+class StartupError(RuntimeError):
+    """A front end could not start (e.g. an invalid token): shown as one clear line."""

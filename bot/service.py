@@ -242,7 +242,7 @@ class RecommendationService:
     def _cards(
         self, model: ServingModel, scored: Sequence[Scored], reasons: Sequence[str]
     ) -> tuple[Card, ...]:
-        cards = []
+        cards: list[Card] = []
         for pick, reason in zip(scored, reasons, strict=True):
             anime = model.catalog.get(pick.anime_id)
             if anime is not None:

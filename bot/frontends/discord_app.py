@@ -617,7 +617,7 @@ class DiscordFrontend:
 
     async def start(self) -> None:
         """Log in (fails fast on a bad token or an unreachable API), then connect in a task."""
-        from bot.app import StartupError  # the composition root's error; imported lazily
+        from bot.errors import StartupError
 
         configure_endpoints(self.settings)
         client = AnimeBot(
