@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.app import StartupError
@@ -339,8 +341,14 @@ async def test_more_button_continues_without_repeats(
     assert more == f"more:{ALICE['id']}:tv"
     mark = api.mark()
     api.enqueue(api.press(ALICE, first[-1], more))
-    second = await page_of(api, mark, "More")
+    second = await page_of(api, mark, "(filtered)")
     assert not {anime_of(c) for c in first} & {anime_of(c) for c in second}
+
+    mark = api.mark()  # /more with no filters goes on with the remembered ones
+    api.enqueue(api.command(ALICE, "/more"))
+    third = await page_of(api, mark, "(filtered)")
+    seen = {anime_of(c) for c in first + second}
+    assert third and not seen & {anime_of(c) for c in third}
 
 
 async def test_one_persons_replies_keep_order_while_others_run_concurrently(
@@ -353,11 +361,11 @@ async def test_one_persons_replies_keep_order_while_others_run_concurrently(
     texts = [p["text"] for p in api.calls_to("sendMessage", mark)]
     assert texts[-1] == HELP and len(texts) == PAGE_SIZE + 2  # intro, cards, then help
 
-    mal.slow_next("alice", 1.5)
+    mal.slow_next("alice", 2.0)
     mark = api.mark()
     api.enqueue(api.command(ALICE, "/link alice"))
     api.enqueue(api.command(BOB, "/help"))
-    await api.wait_for("sendMessage", lambda p: p["text"] == HELP, since=mark, timeout=1)
+    await api.wait_for("sendMessage", lambda p: p["text"] == HELP, since=mark, timeout=1.8)
     assert not api.calls_to("editMessageText", mark)  # alice's link is still running
     await api.wait_for("editMessageText", lambda p: "Linked alice" in p["text"], since=mark)
 
@@ -405,3 +413,24 @@ def test_file_base_url_and_redactor() -> None:
     assert redactor.filter(record)
     assert record.getMessage() == "GET /bot<TELEGRAM_TOKEN>/x"
     assert record.exc_text is not None and "s3cret" not in record.exc_text
+
+
+async def test_fake_api_decodes_json_and_multipart_requests(api: FakeTelegramApi) -> None:
+    url = f"{api.base_url}{TOKEN}"
+    markup = {"inline_keyboard": [[{"text": "x", "callback_data": "fb:u:1"}]]}
+    async with httpx.AsyncClient(trust_env=False) as http:
+        sent = await http.post(
+            f"{url}/sendMessage", json={"chat_id": 5, "text": "hi", "reply_markup": markup}
+        )
+        assert sent.json()["result"]["reply_markup"] == markup
+        await http.post(
+            f"{url}/sendMessage",
+            data={"chat_id": "6", "text": "form", "reply_markup": json.dumps(markup)},
+            files={"document": ("a.txt", b"bytes")},
+        )
+        wrong = await http.post(f"{api.base_url}1:bad/getMe")
+        assert wrong.status_code == 401 and wrong.json()["ok"] is False
+    first, second = api.calls_to("sendMessage")
+    assert first["chat_id"] == 5 and first["reply_markup"] == markup
+    assert second["chat_id"] == 6 and second["text"] == "form"
+    assert second["reply_markup"] == markup and second["document"] == b"bytes"
