@@ -6,6 +6,8 @@ One :class:`Storage` holds two aiosqlite connections to the same WAL database:
   multi-statement ``BEGIN IMMEDIATE ... COMMIT`` of one task never has another
   task's statements slipped into it (the connection is shared). A method
   returns only after its transaction committed.
+  Votes arriving in a burst share one commit (group commit); each caller still
+  returns only after its own vote is committed.
 - a *reader* (``query_only``). Reads skip the lock and, thanks to WAL, see the
   last committed state, never another task's half-done transaction.
 
@@ -57,6 +59,13 @@ SUGGESTION_KINDS = frozenset({"recommend", "similar"})
 FEEDBACK_VALUES = frozenset({1, -1})
 
 Params = Sequence[object]
+_QueuedVote = tuple[tuple[int, int, int, str, str], "asyncio.Future[None]"]
+
+# The trigger feedback_supersede_previous (migrations/0001) marks the person's
+# previous active vote on the anime superseded, in the same statement.
+_INSERT_VOTE = (
+    "INSERT INTO feedback (person_id, anime_id, value, source, created_at) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 class UnknownPerson(LookupError):
@@ -142,6 +151,12 @@ def _dt(text: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _when(text: str) -> datetime:
+    moment = _dt(text)
+    assert moment is not None
+    return moment
+
+
 def _need_text(name: str, value: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
@@ -199,6 +214,8 @@ class Storage:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._closed = False
+        self._vote_queue: list[_QueuedVote] = []
+        self._vote_writer: asyncio.Task[None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -236,6 +253,8 @@ class Storage:
         if self._closed:
             return
         self._closed = True
+        if self._vote_writer is not None:
+            await asyncio.gather(self._vote_writer, return_exceptions=True)
         async with self._lock:
             if self._reader is not self._writer:
                 await self._reader.close()
@@ -580,7 +599,7 @@ class Storage:
                 anime_id=int(r["anime_id"]),
                 batch_id=int(r["batch_id"]),
                 kind=r["kind"],
-                shown_at=_dt(r["shown_at"]) or self._clock(),
+                shown_at=_when(r["shown_at"]),
                 position=int(r["position"]),
             )
             for r in rows
@@ -612,18 +631,66 @@ class Storage:
     async def record_feedback(self, person_id: int, anime_id: int, value: int, source: str) -> None:
         """Store a 👍 (+1) or 👎 (-1); it supersedes the person's active vote on that anime.
 
-        Committed before returning, so the next recommendation sees it.
+        Committed before returning, so the next recommendation sees it. Votes
+        arriving together (a burst of reactions) share one commit ("group
+        commit"): each caller still returns only once its own vote is committed.
+
+        Raises:
+            ValueError: ``value`` is not +1/-1.
+            UnknownPerson: no such person.
         """
         if value not in FEEDBACK_VALUES:
             raise ValueError(f"feedback value must be +1 or -1, got {value!r}")
         _need_text("source", source)
-        # One INSERT, atomic in autocommit mode: the trigger feedback_supersede_previous
-        # (migrations/0001) marks the previous active vote superseded.
-        await self._write_one(
-            "INSERT INTO feedback (person_id, anime_id, value, source, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (person_id, anime_id, value, source, self._now()),
-        )
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._vote_queue.append(((person_id, anime_id, value, source, self._now()), done))
+        if self._vote_writer is None or self._vote_writer.done():
+            self._vote_writer = asyncio.create_task(self._write_votes())
+        await done
+
+    async def _write_votes(self) -> None:
+        """Write queued votes, a batch per transaction, until the queue is empty."""
+        batch: list[_QueuedVote] = []
+        try:
+            while self._vote_queue:
+                batch, self._vote_queue = self._vote_queue, []
+                if len(batch) == 1:  # a lone vote: one autocommit INSERT is cheapest
+                    await self._write_votes_one_by_one(batch)
+                    batch = []
+                    continue
+                try:
+                    async with self._transaction() as db:
+                        await db.executemany(_INSERT_VOTE, [row for row, _ in batch])
+                except sqlite3.Error:
+                    await self._write_votes_one_by_one(batch)  # isolate the bad vote(s)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+                batch = []
+        finally:  # cancelled (loop shutting down): nobody may wait for ever
+            for _, done in [*batch, *self._vote_queue]:
+                if not done.done():
+                    done.set_exception(RuntimeError("the store closed before the vote was saved"))
+            self._vote_queue = []
+
+    async def _write_votes_one_by_one(self, batch: list[_QueuedVote]) -> None:
+        # Each INSERT is atomic in autocommit mode: the trigger feedback_supersede_previous
+        # (migrations/0001) marks the previous active vote superseded in the same statement.
+        for row, done in batch:
+            try:
+                await self._write_one(_INSERT_VOTE, row)
+            except sqlite3.Error as exc:
+                if not done.done():
+                    if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+                        done.set_exception(UnknownPerson(f"no person with id {row[0]}"))
+                    else:
+                        done.set_exception(exc)
+            else:
+                if not done.done():
+                    done.set_result(None)
 
     async def undo_feedback(self, person_id: int, anime_id: int) -> bool:
         """Withdraw the person's active vote on an anime. ``False`` if there was none."""

@@ -262,6 +262,8 @@ async def test_a_new_vote_supersedes_and_undo_withdraws(storage: Storage) -> Non
     for bad in (0, 2, -2):
         with pytest.raises(ValueError):
             await storage.record_feedback(person, 42, bad, "x")
+    with pytest.raises(UnknownPerson):
+        await storage.record_feedback(person + 100, 42, 1, "x")
 
 
 async def test_feedback_is_visible_to_another_connection_on_return(storage: Storage) -> None:
@@ -291,6 +293,33 @@ async def test_50_tasks_record_10000_feedback_events(storage: Storage) -> None:
     assert tuple(next(iter(rows))) == (10_000, 10_000)
 
 
+async def test_a_bad_vote_in_a_burst_fails_alone(storage: Storage) -> None:
+    person = await storage.person_for("discord", "1")
+    results = await asyncio.gather(
+        *(
+            storage.record_feedback(person + 99 if a == 5 else person, a, 1, "x")
+            for a in range(1, 21)
+        ),
+        return_exceptions=True,
+    )
+    assert isinstance(results[4], UnknownPerson)
+    assert [r for i, r in enumerate(results) if i != 4] == [None] * 19
+    assert sorted(await storage.feedback_for(person)) == [a for a in range(1, 21) if a != 5]
+
+
+async def test_close_waits_for_votes_in_flight(db_path: Path) -> None:
+    store = await Storage.open(db_path)
+    person = await store.person_for("discord", "1")
+    votes = [asyncio.create_task(store.record_feedback(person, a, 1, "x")) for a in range(1, 101)]
+    await asyncio.sleep(0)  # every vote is queued
+    await store.close()
+    assert await asyncio.gather(*votes) == [None] * 100
+    with pytest.raises(RuntimeError):
+        await store.record_feedback(person, 1, 1, "x")
+    async with await Storage.open(db_path) as again:
+        assert len(await again.feedback_for(person)) == 100
+
+
 async def test_readers_never_see_a_half_replaced_list(storage: Storage) -> None:
     person = await storage.person_for("discord", "1")
     lists = [
@@ -302,7 +331,7 @@ async def test_readers_never_see_a_half_replaced_list(storage: Storage) -> None:
 
     async def writer() -> None:
         nonlocal done
-        for i in range(20):
+        for i in range(10):
             await storage.replace_list(person, lists[i % 2])
         done = True
 
