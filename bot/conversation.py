@@ -17,20 +17,28 @@ from bot.errors import AnimeBotError, InvalidInput
 from bot.replies import Page
 from bot.service import ChatRef, RecommendationService, UserRef
 
-__all__ = ["APOLOGY", "HELP", "Conversation", "Reply"]
+__all__ = ["APOLOGY", "CONSOLE_HELP", "HELP", "Conversation", "Reply"]
 
 log = logging.getLogger(__name__)
 
 HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
 
-/link <mal_username>  link your public MAL list (or /import <file> with your MAL XML export)
+/link <mal_username>  link your public MAL list (or send your MAL XML export file)
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more                 the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
-👍/👎 on a pick         steer the next page (here: +N / -N, or /like N, /dislike N)
+👍/👎 on a pick         steer your next page (press again to undo)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /unlink, /forget      drop your list / delete everything about you
 /about                the model and what it has learnt"""
+
+CONSOLE_HELP = (
+    HELP
+    + """
+
+In this terminal: +N / -N (or /like N, /dislike N) rates card N;
+/import <path> links a MAL XML export file; /quit or Ctrl-D leaves."""
+)
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
 
@@ -105,7 +113,7 @@ class Conversation:
         }
 
     async def _help(self, _rest: str) -> list[Reply]:
-        return [HELP]
+        return [CONSOLE_HELP]
 
     async def _link(self, rest: str) -> list[Reply]:
         async def progress(count: int) -> None:

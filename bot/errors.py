@@ -11,6 +11,7 @@ bug: front ends log it with a traceback and answer with an apology.
     - :class:`UnknownTitle` (carries "did you mean" suggestions)
     - :class:`ExpiredSuggestion` (feedback on a message we no longer know)
   - :class:`NotLinked` (a command needs a linked list)
+  - :class:`NotAllowed` (e.g. a chat setting only admins may change)
   - :class:`PrivateList` (MAL 403 for a list)
   - :class:`UpstreamUnavailable` (MAL down, 5xx, timeouts, malformed answers)
     - :class:`UpstreamRateLimited` (MAL throttling after bounded retries)
@@ -27,6 +28,7 @@ __all__ = [
     "BadUpload",
     "ExpiredSuggestion",
     "InvalidInput",
+    "NotAllowed",
     "NotFound",
     "NotLinked",
     "PrivateList",
@@ -79,6 +81,10 @@ class UnknownTitle(NotFound):
 
 class ExpiredSuggestion(NotFound):
     default_message = "That suggestion has expired: ask /recommend for a fresh page."
+
+
+class NotAllowed(AnimeBotError):
+    default_message = "You are not allowed to change that here."
 
 
 class NotLinked(AnimeBotError):

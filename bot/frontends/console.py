@@ -12,7 +12,7 @@ import sys
 from typing import TextIO
 
 from bot.config import Settings
-from bot.conversation import HELP, Conversation, Reply
+from bot.conversation import CONSOLE_HELP, Conversation, Reply
 from bot.replies import Page
 
 __all__ = ["add_arguments", "render", "run", "run_console"]
@@ -75,7 +75,7 @@ async def run_console(
 def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
     """``animerec chat`` options."""
     parser.add_argument("--user", default="local", help="who you are in this chat (default: local)")
-    parser.epilog = HELP
+    parser.epilog = CONSOLE_HELP
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

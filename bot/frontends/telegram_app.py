@@ -44,10 +44,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import StartupError
 from bot.config import Settings
 from bot.conversation import APOLOGY, HELP
-from bot.errors import AnimeBotError, BadUpload, ExpiredSuggestion, InvalidInput, UnknownTitle
+from bot.errors import (
+    AnimeBotError,
+    BadUpload,
+    ExpiredSuggestion,
+    InvalidInput,
+    NotAllowed,
+    StartupError,
+    UnknownTitle,
+)
 from bot.frontends import telegram_render as render
 from bot.ratelimit import KeyedLocks
 from bot.replies import Page
@@ -604,7 +611,7 @@ class TelegramFrontend:
             return
         member = await chat.get_member(_user_id(update))
         if member.status not in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
-            raise AnimeBotError("Only this chat's admins can change that.")
+            raise NotAllowed("Only this chat's admins can change that.")
 
     async def _typing(self, update: Update) -> None:
         chat = update.effective_chat
