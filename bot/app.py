@@ -38,7 +38,6 @@ class Frontend(Protocol):
     """A chat platform adapter: ``start`` returns once it is serving in the background."""
 
     name: str
-    sync_commands: bool
 
     async def start(self) -> None: ...
 
@@ -99,7 +98,7 @@ async def open_runtime(settings: Settings, *, need_tokens: bool = False) -> Asyn
         yield Runtime(settings, store, http, models, service)
 
 
-def build_frontends(runtime: Runtime) -> list[Frontend]:
+def build_frontends(runtime: Runtime, *, sync_commands: bool = False) -> list[Frontend]:
     """One front end per platform whose token is set."""
     settings = runtime.settings
     frontends: list[Frontend] = []
@@ -112,14 +111,16 @@ def build_frontends(runtime: Runtime) -> list[Frontend]:
     if discord_token:
         from bot.frontends.discord_app import DiscordFrontend
 
-        frontends.append(DiscordFrontend(runtime.service, settings, discord_token))
+        discord_frontend = DiscordFrontend(runtime.service, settings, discord_token)
+        discord_frontend.sync_commands = sync_commands
+        frontends.append(discord_frontend)
     return frontends
 
 
 async def serve(settings: Settings, *, sync_commands: bool = False) -> int:
     """Run the bots until SIGINT/SIGTERM, or the terminal chat when no token is set."""
     async with open_runtime(settings) as runtime:
-        frontends = build_frontends(runtime)
+        frontends = build_frontends(runtime, sync_commands=sync_commands)
         if not frontends:
             from bot.frontends.console import run_console
 

@@ -129,7 +129,7 @@ class RecommendationService:
 
     async def link_export(self, user: UserRef, data: bytes) -> LinkSummary:
         """Store a list from an uploaded MAL XML export (``.xml`` or ``.xml.gz``)."""
-        fetched = parse_mal_export(data)
+        fetched = await asyncio.to_thread(parse_mal_export, data)
         person = await self._person(user)
         async with self._person_locks(person):
             await self.store.replace_list(person, fetched)
