@@ -136,8 +136,6 @@ async def serve(settings: Settings, *, sync_commands: bool = False) -> int:
         started: list[Frontend] = []
         try:
             for frontend in frontends:
-                if sync_commands:
-                    frontend.sync_commands = True
                 await frontend.start()
                 started.append(frontend)
                 log.info("%s bot started", frontend.name)
