@@ -1,11 +1,10 @@
 """What the product adds to a retrain: linked lists, 👍/👎, and anime the catalog lacks.
 
-The one weighting rule for feedback (applied here, then weighted like any list
-entry by :mod:`recommender.weighting`):
-
-- a 👍 counts as a *completed, 10/10* entry (a strong positive);
-- a 👎 counts as a *dropped, 1/10* entry (a negative for ALS; BPR drops it);
-- a vote replaces the person's list entry for the same anime (it is newer).
+Feedback becomes rows with animerec's own statuses ``Status.LIKED`` (👍) and
+``Status.DISLIKED`` (👎), which :mod:`recommender.weighting` turns into the same
+weights serve-time fold-in uses (``thumbs_up`` / ``thumbs_down``: a strong
+positive, and a negative for ALS that BPR drops). A vote replaces the person's
+list entry for the same anime (it is newer).
 
 Product people get user ids ``-person_id`` so they never collide with dataset ids
 (which are >= 0).
@@ -42,9 +41,7 @@ class ProductData:
 
 def feedback_entry(anime_id: int, value: int) -> ListEntry:
     """A 👍/👎 as the list entry it counts as (see the module docstring)."""
-    if value > 0:
-        return ListEntry(anime_id, Status.COMPLETED, 10, 0)
-    return ListEntry(anime_id, Status.DROPPED, 1, 0)
+    return ListEntry(anime_id, Status.LIKED if value > 0 else Status.DISLIKED, 0, 0)
 
 
 def product_user_id(person_id: int) -> int:

@@ -47,7 +47,7 @@ from tqdm import tqdm
 
 from recommender.catalog import Anime, Catalog
 from recommender.layout import SHIPPED_SAMPLE_DIR
-from recommender.types import ListEntry, Status
+from recommender.types import LIST_STATUSES, ListEntry, Status
 
 __all__ = [
     "Dataset",
@@ -67,7 +67,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Status codes valid in interaction files (there is no code 5).
-STATUS_CODES: tuple[int, ...] = tuple(int(s) for s in Status)
+STATUS_CODES: tuple[int, ...] = tuple(int(s) for s in LIST_STATUSES)
 SYNOPSIS_MAX_CHARS = 600
 _INT32_MAX = int(np.iinfo(np.int32).max)
 _INT16_MAX = int(np.iinfo(np.int16).max)

@@ -1,6 +1,8 @@
 """Plain value types shared by the whole core (and by the bot, which imports them).
 
-Status codes follow the Kaggle 2020 ``watching_status.csv``: there is no code 5.
+Status codes follow the Kaggle 2020 ``watching_status.csv`` (there is no code 5),
+plus two of animerec's own for training rows made from chat feedback:
+``LIKED`` (a 👍) and ``DISLIKED`` (a 👎). No MAL list or Kaggle file has them.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-__all__ = ["Filters", "ListEntry", "Scored", "Status"]
+__all__ = ["LIST_STATUSES", "Filters", "ListEntry", "Scored", "Status"]
 
 
 class Status(IntEnum):
@@ -19,6 +21,8 @@ class Status(IntEnum):
     ON_HOLD = 3
     DROPPED = 4
     PLAN_TO_WATCH = 6
+    LIKED = 7  # a 👍 on a suggestion (animerec's own code)
+    DISLIKED = 8  # a 👎 on a suggestion (animerec's own code)
 
     @classmethod
     def from_mal(cls, name: str) -> Status:
@@ -34,6 +38,15 @@ class Status(IntEnum):
         """The MAL API v2 spelling of this status."""
         return self.name.lower()
 
+
+#: the statuses a MAL list or a Kaggle file can hold (not the feedback codes)
+LIST_STATUSES: tuple[Status, ...] = (
+    Status.WATCHING,
+    Status.COMPLETED,
+    Status.ON_HOLD,
+    Status.DROPPED,
+    Status.PLAN_TO_WATCH,
+)
 
 _MAL_NAMES = {
     "watching": Status.WATCHING,
