@@ -26,6 +26,7 @@ from bot.model_slot import ModelSlot
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.sources.mal import MalClient
 from bot.storage import Storage
+from bot.training_data import FetchAnime
 
 __all__ = ["Frontend", "Runtime", "StartupError", "add_arguments", "open_runtime", "run"]
 
@@ -53,6 +54,12 @@ class Runtime:
     http: httpx.AsyncClient
     models: ModelSlot
     service: RecommendationService
+    mal: MalClient | None = None
+
+    @property
+    def fetch_anime(self) -> FetchAnime | None:
+        """MAL anime details for retraining, when a MAL client id is configured."""
+        return self.mal.fetch_anime if self.mal is not None else None
 
     def console_conversation(self, user_id: str) -> Conversation:
         """A terminal conversation for a local user."""
@@ -95,7 +102,7 @@ async def open_runtime(settings: Settings, *, need_tokens: bool = False) -> Asyn
             MalClient(http, client_id, settings.mal_api_base_url) if client_id is not None else None
         )
         service = RecommendationService(store, models, fetcher, page_size=settings.page_size)
-        yield Runtime(settings, store, http, models, service)
+        yield Runtime(settings, store, http, models, service, fetcher)
 
 
 def build_frontends(runtime: Runtime, *, sync_commands: bool = False) -> list[Frontend]:

@@ -42,7 +42,10 @@ class Settings(BaseSettings):
     discord_sync_guild: int | None = Field(default=None, alias="DISCORD_SYNC_GUILD")
     data_dir: Path = Field(default=Path("var"), alias="ANIMEREC_DATA_DIR")
     db_path: Path | None = Field(default=None, alias="ANIMEREC_DB")
+    kaggle_dir: Path | None = Field(default=None, alias="ANIMEREC_KAGGLE_DIR")
     retrain_every_hours: float = Field(default=24.0, alias="ANIMEREC_RETRAIN_EVERY", ge=0)
+    retrain_min_new: int = Field(default=5_000, alias="ANIMEREC_RETRAIN_MIN_NEW", ge=1)
+    retrain_tolerance: float = Field(default=0.01, alias="ANIMEREC_RETRAIN_TOLERANCE", ge=0)
     page_size: int = Field(default=8, alias="ANIMEREC_PAGE_SIZE", ge=1, le=10)
     log_level: str = Field(default="INFO", alias="ANIMEREC_LOG_LEVEL")
 

@@ -1,0 +1,262 @@
+"""The learning loop: stored lists and 👍/👎 -> a new model, off the event loop, gated, swapped.
+
+What updates when:
+
+- **At once, every request** (no training): a person's list and 👍/👎 are folded in
+  at serve time (``Recommender.recommend``), so a vote changes their next page
+  immediately and a newly linked person is served without retraining.
+- **On a full retrain** (``animerec retrain``, or scheduled by ``animerec run``):
+  item factors, the item-item weights and the catalog are rebuilt from the base
+  data plus every linked list and vote, so one person's 👍/👎 also moves what
+  *others* are shown, and anime that only linked lists know become recommendable.
+
+A retrain runs :func:`recommender.retrain_job.main` in a spawned process (BLAS
+pinned to one thread there too), is scored against the serving model on a fixed
+held-out set, and replaces it only if Recall@20 drops by at most the tolerance.
+The swap is one reference assignment (:class:`bot.model_slot.ModelSlot`): requests
+in flight finish on the old model. A crash or kill at any point leaves the
+serving model, ``CURRENT`` and the database as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.model_slot import ModelSlot
+from bot.storage import Storage
+from bot.training_data import FetchAnime, collect_product_data, missing_anime
+from recommender import retrain_job
+from recommender.artifact import load_model, set_current
+from recommender.catalog import Catalog
+from recommender.retrain_job import DEFAULT_TOLERANCE, JobResult, JobSpec, gate
+
+__all__ = ["RetrainOutcome", "Retrainer", "add_arguments", "retrain_schedule", "run"]
+
+log = logging.getLogger(__name__)
+
+#: how often the schedule checks whether enough new data has come in
+CHECK_EVERY_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class RetrainOutcome:
+    """What one retrain did."""
+
+    accepted: bool
+    reason: str
+    version: str | None = None
+    result: JobResult | None = None
+
+
+class Retrainer:
+    """Runs retrains one at a time for a store and a model slot."""
+
+    def __init__(
+        self,
+        store: Storage,
+        models: ModelSlot,
+        models_dir: Path,
+        *,
+        base_folder: Path | None = None,
+        fetch_anime: FetchAnime | None = None,
+        tolerance: float = DEFAULT_TOLERANCE,
+        params: dict[str, object] | None = None,
+        work_dir: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.models = models
+        self.models_dir = Path(models_dir)
+        self.base_folder = base_folder
+        self.fetch_anime = fetch_anime
+        self.tolerance = tolerance
+        self.params = dict(params or {})
+        self.work_dir = work_dir
+        self._running = asyncio.Lock()
+
+    async def retrain(
+        self,
+        *,
+        on_started: Callable[[int], None] | None = None,
+        pause_before_write: float = 0.0,
+    ) -> RetrainOutcome:
+        """One retrain now; concurrent calls wait for the one in progress."""
+        async with self._running:
+            return await self._retrain(on_started, pause_before_write)
+
+    async def _retrain(
+        self, on_started: Callable[[int], None] | None, pause_before_write: float
+    ) -> RetrainOutcome:
+        started = time.perf_counter()
+        await asyncio.to_thread(retrain_job.clean_stale_temp, self.models_dir)
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="retrain-", dir=self.work_dir))
+        try:
+            spec = await self._prepare(work, pause_before_write)
+            log.info("retrain: training in a child process (%s)", work)
+            code = await _run_child(work / "spec.json", work / "result.json", on_started)
+            result_file = work / "result.json"
+            if code != 0 or not result_file.exists():
+                reason = f"training process ended with exit code {code}; the serving model stays"
+                log.warning("retrain: %s", reason)
+                return RetrainOutcome(False, reason)
+            result = JobResult.from_json(result_file.read_text())
+            return await self._decide(result, spec, started)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, work, True)
+
+    async def _prepare(self, work: Path, pause_before_write: float) -> JobSpec:
+        product = await collect_product_data(self.store)
+        serving_catalog = self.models.current.catalog
+        product_ids = {int(a) for a in product.interactions.anime_ids}
+        known = [a for a in map(serving_catalog.get, sorted(product_ids)) if a is not None]
+        unknown = await missing_anime(
+            self.store, serving_catalog, product_ids, product.titles, self.fetch_anime
+        )
+        log.info(
+            "retrain: %d people, %d votes, %d rows from the product; %d anime new to the catalog",
+            product.people,
+            product.votes,
+            len(product.interactions),
+            len(unknown),
+        )
+        product_file = work / "product.npz"
+        extra_file = work / "extra_catalog.parquet"
+        await asyncio.to_thread(retrain_job.save_interactions, product_file, product.interactions)
+        await asyncio.to_thread(Catalog(known + unknown).save, extra_file)
+        spec = JobSpec(
+            models_dir=str(self.models_dir),
+            base_folder=str(self.base_folder) if self.base_folder else None,
+            product_file=str(product_file),
+            extra_catalog_file=str(extra_file),
+            params=self.params,
+            pause_before_write=pause_before_write,
+        )
+        (work / "spec.json").write_text(spec.to_json())
+        return spec
+
+    async def _decide(self, result: JobResult, spec: JobSpec, started: float) -> RetrainOutcome:
+        serving_recall = (
+            result.serving_metrics["recall@20"] if result.serving_metrics is not None else None
+        )
+        accepted, verdict = gate(result.new_metrics["recall@20"], serving_recall, self.tolerance)
+        if not accepted:
+            reason = f"kept aside {result.version}: {verdict}"
+            log.warning("retrain: %s", reason)
+            return RetrainOutcome(False, reason, result.version, result)
+        model = await asyncio.to_thread(load_model, Path(result.path))
+        await asyncio.to_thread(set_current, self.models_dir, result.version)
+        old = self.models.swap(model)
+        reason = (
+            f"now serving {result.version} (was {old.info.version}): {verdict}; "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        log.info("retrain: %s", reason)
+        return RetrainOutcome(True, reason, result.version, result)
+
+
+async def _run_child(
+    spec_file: Path, result_file: Path, on_started: Callable[[int], None] | None
+) -> int | None:
+    """Run the job in a spawned process; cancelling this kills the process."""
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(
+        target=retrain_job.main, args=(str(spec_file), str(result_file)), daemon=True
+    )
+    process.start()
+    if on_started is not None and process.pid is not None:
+        on_started(process.pid)
+    try:
+        await asyncio.to_thread(process.join)
+    except asyncio.CancelledError:
+        process.kill()
+        await asyncio.to_thread(process.join)
+        raise
+    code = process.exitcode
+    process.close()
+    return code
+
+
+async def retrain_schedule(runtime: object, stop: asyncio.Event) -> None:
+    """Retrain every ``ANIMEREC_RETRAIN_EVERY`` hours, or sooner once enough new data came in."""
+    from bot.app import Runtime
+
+    assert isinstance(runtime, Runtime)
+    settings = runtime.settings
+    if settings.retrain_every_hours <= 0:
+        return
+    retrainer = make_retrainer(runtime.store, runtime.models, settings, runtime.fetch_anime)
+    every = settings.retrain_every_hours * 3600.0
+    last = time.monotonic()
+    baseline = await _data_volume(runtime.store)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=min(CHECK_EVERY_SECONDS, every))
+        if stop.is_set():
+            return
+        volume = await _data_volume(runtime.store)
+        due = time.monotonic() - last >= every
+        enough = volume - baseline >= settings.retrain_min_new
+        if not (due or enough):
+            continue
+        try:
+            await retrainer.retrain()
+        except Exception:
+            log.exception("retrain failed; the serving model stays")
+        last, baseline = time.monotonic(), volume
+
+
+async def _data_volume(store: Storage) -> int:
+    stats = await store.stats()
+    return stats.list_entries + stats.feedback_events
+
+
+def make_retrainer(
+    store: Storage, models: ModelSlot, settings: Settings, fetch_anime: FetchAnime | None
+) -> Retrainer:
+    """A Retrainer configured from settings."""
+    return Retrainer(
+        store,
+        models,
+        settings.layout.models_dir,
+        base_folder=settings.kaggle_dir,
+        fetch_anime=fetch_anime,
+        tolerance=settings.retrain_tolerance,
+        work_dir=settings.data_dir,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """``animerec retrain`` options."""
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        help="largest Recall@20 drop accepted against the serving model",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """``animerec retrain``: one retrain now, with the gate; prints what happened."""
+    from bot.app import open_runtime
+
+    async def main() -> RetrainOutcome:
+        async with open_runtime(settings) as runtime:
+            retrainer = make_retrainer(runtime.store, runtime.models, settings, runtime.fetch_anime)
+            if args.tolerance is not None:
+                retrainer.tolerance = args.tolerance
+            return await retrainer.retrain()
+
+    outcome = asyncio.run(main())
+    print(outcome.reason)
+    return 0 if outcome.accepted else 1

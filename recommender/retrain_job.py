@@ -1,0 +1,224 @@
+"""One retrain, start to finish, as a plain function a child process runs.
+
+Inputs come as a :class:`JobSpec` (JSON), outputs as a :class:`JobResult` (JSON)
+so the job can run in a separate process that may be killed at any point:
+
+1. read the base data (a Kaggle folder, else the shipped sample) and the
+   product's rows (linked lists and 👍/👎, written by the bot to an ``.npz``),
+   plus catalog rows for anime the base catalog lacks;
+2. hold out a *fixed* set of base users (``gate_users``, ``gate_seed``): the
+   evaluation protocol's split, so every model made this way is scored on the
+   same people it never saw;
+3. train on the rest plus the product rows;
+4. score the new model and the serving one on the held-out users;
+5. write the new artifact *beside* the serving one (``CURRENT`` untouched).
+
+The caller decides with :func:`gate` whether to put it in service. A kill at any
+step leaves at most a ``.tmp-*`` folder, which :func:`clean_stale_temp` removes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommender.artifact import ArtifactError, load_current, write_artifact
+from recommender.baselines import ModelScorer
+from recommender.catalog import Catalog
+from recommender.evaluate import Split, evaluate_scorer, make_split
+from recommender.kaggle import Interactions, load_dataset
+from recommender.model import Recommender
+from recommender.train import TrainParams, train_model
+
+__all__ = [
+    "GATE_SEED",
+    "GATE_USERS",
+    "JobResult",
+    "JobSpec",
+    "clean_stale_temp",
+    "gate",
+    "load_interactions",
+    "run_job",
+    "save_interactions",
+]
+
+log = logging.getLogger(__name__)
+
+#: the fixed held-out users every product-made model is scored on
+GATE_USERS = 500
+GATE_SEED = 20_261_123
+#: a new model may lose at most this much Recall@20 against the serving one
+DEFAULT_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What one retrain reads and where it writes (all paths as strings: JSON-able)."""
+
+    models_dir: str
+    base_folder: str | None = None
+    product_file: str | None = None
+    extra_catalog_file: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    gate_users: int = GATE_USERS
+    gate_seed: int = GATE_SEED
+    #: tests only: seconds to sleep after training, before writing (to kill a job mid-way)
+    pause_before_write: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @staticmethod
+    def from_json(text: str) -> JobSpec:
+        return JobSpec(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a finished job made: the new version and both models' held-out scores."""
+
+    version: str
+    path: str
+    new_metrics: dict[str, float]
+    serving_version: str | None
+    serving_metrics: dict[str, float] | None
+    n_product_rows: int
+    seconds: float
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @staticmethod
+    def from_json(text: str) -> JobResult:
+        return JobResult(**json.loads(text))
+
+
+def save_interactions(path: Path, rows: Interactions) -> None:
+    """Write interactions as an uncompressed ``.npz`` (no pickle)."""
+    with path.open("wb") as fh:
+        np.savez(
+            fh,
+            user_ids=rows.user_ids,
+            anime_ids=rows.anime_ids,
+            status=rows.status,
+            score=rows.score,
+            episodes=rows.episodes,
+        )
+
+
+def load_interactions(path: Path) -> Interactions:
+    """Read what :func:`save_interactions` wrote."""
+    with np.load(path, allow_pickle=False) as data:
+        return Interactions(
+            data["user_ids"].astype(np.int32),
+            data["anime_ids"].astype(np.int32),
+            data["status"].astype(np.int8),
+            data["score"].astype(np.int8),
+            data["episodes"].astype(np.int16),
+        )
+
+
+class _Prefit(ModelScorer):
+    """A model that is already trained, scored by the protocol like any other."""
+
+    def __init__(self, name: str, model: Recommender) -> None:
+        super().__init__(name, None)
+        self.model = model
+        self.item_ids = model.item_ids
+
+    def fit(self, train: Interactions, catalog: Catalog) -> None:
+        """Nothing to fit."""
+
+
+def held_out_metrics(model: Recommender, split: Split, catalog: Catalog) -> dict[str, float]:
+    """Recall@20/50 and NDCG@100 of a trained model on the split's test users."""
+    scores = evaluate_scorer(_Prefit(model.info.version, model), split, catalog)
+    return {k: float(v) for k, v in scores.items() if k in ("recall@20", "recall@50", "ndcg@100")}
+
+
+def gate(
+    new_recall: float, serving_recall: float | None, tolerance: float = DEFAULT_TOLERANCE
+) -> tuple[bool, str]:
+    """Whether a new model may replace the serving one, and why (one log-ready line)."""
+    if serving_recall is None:
+        return True, f"no serving model to compare with; new Recall@20 {new_recall:.4f}"
+    delta = new_recall - serving_recall
+    verdict = (
+        f"new Recall@20 {new_recall:.4f} vs serving {serving_recall:.4f} "
+        f"({delta:+.4f}, tolerance {tolerance:.4f})"
+    )
+    return delta >= -tolerance, verdict
+
+
+def clean_stale_temp(models_dir: Path, older_than: float = 3600.0) -> list[Path]:
+    """Remove ``.tmp-*`` folders that a killed job left behind; return what was removed."""
+    removed = []
+    now = time.time()
+    for tmp in Path(models_dir).glob(".tmp-*"):
+        if tmp.is_dir() and now - tmp.stat().st_mtime > older_than:
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
+def run_job(spec: JobSpec, *, progress: bool = False) -> JobResult:
+    """Train, evaluate and write one model as ``spec`` says (CURRENT is not moved)."""
+    started = time.perf_counter()
+    models_dir = Path(spec.models_dir)
+    base = load_dataset(Path(spec.base_folder) if spec.base_folder else None, progress=progress)
+    if base.catalog is None:
+        raise FileNotFoundError(f"no anime.csv in {spec.base_folder}")
+    catalog = base.catalog
+    if spec.extra_catalog_file:
+        catalog = catalog.with_anime(list(Catalog.load(Path(spec.extra_catalog_file))))
+    product = (
+        load_interactions(Path(spec.product_file)) if spec.product_file else Interactions.empty()
+    )
+    split = make_split(base.interactions, catalog, spec.gate_users, spec.gate_seed)
+    params = TrainParams.from_dict(spec.params) if spec.params else TrainParams()
+    training = Interactions.concat([split.train, product])
+    model = train_model(training, catalog, params, progress=progress)
+    new_metrics = held_out_metrics(model, split, catalog)
+    serving_version: str | None = None
+    serving_metrics: dict[str, float] | None = None
+    try:
+        serving = load_current(models_dir)
+    except ArtifactError as error:
+        log.info("no serving model to compare with: %s", error)
+    else:
+        serving_version = serving.info.version
+        serving_metrics = held_out_metrics(serving, split, catalog)
+    if spec.pause_before_write:
+        time.sleep(spec.pause_before_write)
+    gate_info = {
+        "gate_users": len(split.inputs),
+        "gate_seed": spec.gate_seed,
+        "product_rows": len(product),
+    }
+    metrics = {**new_metrics, "gate": gate_info}
+    path = write_artifact(model, models_dir, metrics=metrics, make_current=False)
+    return JobResult(
+        version=path.name,
+        path=str(path),
+        new_metrics=new_metrics,
+        serving_version=serving_version,
+        serving_metrics=serving_metrics,
+        n_product_rows=len(product),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def main(spec_file: str, result_file: str) -> None:
+    """Child-process entry: read the spec, run, write the result atomically."""
+    spec = JobSpec.from_json(Path(spec_file).read_text())
+    result = run_job(spec)
+    tmp = Path(result_file + ".tmp")
+    tmp.write_text(result.to_json())
+    tmp.replace(result_file)
