@@ -1,0 +1,107 @@
+"""EASE (Steck 2019): a closed-form item-item model, plus pruning so it serves sparse.
+
+``B = I - P diag(1/diag(P))`` with ``P = (XᵀX + Λ)⁻¹`` and ``diag(B) = 0``. Here
+``Λ = lam·I + kappa·diag(XᵀX)``: a frequency-scaled ridge (as in EDLAE, Steck 2020)
+that regularises popular items more; ``kappa = 0`` is the original EASE.
+
+At the full 2020 catalogue (17.5k anime) the dense ``B`` is 1.2 GB of float32: fine
+while training, too big to serve. :func:`prune_rows` keeps the ``k`` largest-magnitude
+weights of each row (the items each anime pushes up or down most) as a CSR matrix:
+at k = 200 that is 28 MB, and Recall@20 moves by less than 0.001 (docs/model.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
+
+from recommender.errors import TrainingError
+
+__all__ = ["fit_ease", "gram", "prune_rows"]
+
+log = logging.getLogger(__name__)
+
+_GRAM_BLOCK = 1024
+
+
+def gram(x: sp.csr_matrix, threads: int = 2) -> NDArray[np.float32]:
+    """Dense ``XᵀX`` (items x items, float32) of a users x items CSR matrix.
+
+    Row blocks of ``Xᵀ`` are multiplied in ``threads`` threads (scipy releases the GIL
+    in sparse products). Cost grows with the sum of squared list lengths, so callers
+    cap very long lists first (see ``TrainParams.max_user_items``).
+    """
+    x = sp.csr_matrix(x, dtype=np.float32)
+    n_items = x.shape[1]
+    xt = x.T.tocsr()
+    out = np.zeros((n_items, n_items), dtype=np.float32)
+
+    def block(start: int) -> None:
+        stop = min(start + _GRAM_BLOCK, n_items)
+        out[start:stop] = (xt[start:stop] @ x).toarray()
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        list(pool.map(block, range(0, n_items, _GRAM_BLOCK)))
+    return out
+
+
+def fit_ease(
+    x: sp.csr_matrix, lam: float = 200.0, kappa: float = 0.1, threads: int = 2
+) -> NDArray[np.float32]:
+    """The dense EASE weight matrix ``B`` (items x items, float32, zero diagonal).
+
+    ``x`` holds non-negative weights (users x items). The inverse uses a float32
+    Cholesky factorisation (``XᵀX + Λ`` is symmetric positive definite), in place.
+    """
+    if x.shape[1] == 0:
+        raise TrainingError("EASE needs at least one item")
+    g = gram(x, threads=threads)
+    diag = np.diag(g).copy()
+    g[np.diag_indices_from(g)] += np.float32(lam) + np.float32(kappa) * diag
+    with threadpool_limits(max(1, threads), "blas"):
+        chol, info = scipy.linalg.lapack.spotrf(g, lower=1, overwrite_a=1)
+        if info != 0:
+            raise TrainingError(f"EASE: Gram matrix not positive definite (spotrf info {info})")
+        p, info = scipy.linalg.lapack.spotri(chol, lower=1, overwrite_c=1)
+        if info != 0:
+            raise TrainingError(f"EASE: inversion failed (spotri info {info})")
+    del g, chol
+    # spotri fills the lower triangle only: mirror it, then B = -P / diag(P), diag(B) = 0
+    p = np.tril(p)
+    p += np.tril(p, -1).T
+    scale = (-1.0 / np.diag(p)).astype(np.float32)
+    p *= scale[np.newaxis, :]
+    p[np.diag_indices_from(p)] = 0.0
+    out: NDArray[np.float32] = p
+    return out
+
+
+def prune_rows(b: NDArray[np.float32], k: int, block: int = 2048) -> sp.csr_matrix:
+    """Keep the ``k`` largest-magnitude entries of each row of ``b`` as float32 CSR."""
+    n_rows, n_cols = b.shape
+    k = min(k, n_cols)
+    if k <= 0:
+        return sp.csr_matrix((n_rows, n_cols), dtype=np.float32)
+    indices = np.empty((n_rows, k), dtype=np.int32)
+    data = np.empty((n_rows, k), dtype=np.float32)
+    for start in range(0, n_rows, block):
+        rows = b[start : start + block]
+        if k < n_cols:
+            top = np.argpartition(-np.abs(rows), k - 1, axis=1)[:, :k]
+        else:
+            top = np.broadcast_to(np.arange(n_cols), rows.shape).copy()
+        top.sort(axis=1)
+        indices[start : start + block] = top
+        data[start : start + block] = np.take_along_axis(rows, top, axis=1)
+    indptr = np.arange(0, n_rows * k + 1, k, dtype=np.int64)
+    pruned = sp.csr_matrix(
+        (data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_cols), dtype=np.float32
+    )
+    pruned.eliminate_zeros()
+    return pruned

@@ -1,0 +1,420 @@
+"""``animerec evaluate``: the strong-generalization protocol, baselines, feedback simulation.
+
+Protocol (shared/design.md; Liang et al. 2018, Steck 2019):
+
+1. Keep rows whose anime is in the catalog. Split *users* with a fixed seed: ``N`` test
+   users, the rest train. Every model and baseline is fitted on the train users only.
+2. For each test user with at least 5 liked items (score >= 7), hold out a random 20%
+   of the liked items (at least one). Everything else the user has (any status or
+   score) is the fold-in input.
+3. Rank every catalogue anime seen in the data that is not in the input. Recall@K =
+   hits in the top K / min(K, held-out count), for K = 20 and 50; NDCG@100 with binary
+   relevance. Means over the test users, with their count.
+
+Feedback simulation (``--feedback-rounds R``): for each test user, show pages of 10 from
+the default model; the user 👍s the held-out items on a page and 👎s the rest; the next
+page folds that in and never repeats a shown anime. The same pages without feedback
+(shown anime still excluded) are the control. Reported: cumulative hits after R pages.
+
+``--json`` prints one JSON object on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.baselines import (
+    EaseBaseline,
+    ItemKNN,
+    ModelScorer,
+    PersonRows,
+    Popularity,
+    Scorer,
+)
+from recommender.catalog import Catalog
+from recommender.kaggle import Interactions, load_dataset
+from recommender.model import Recommender
+from recommender.types import Filters, ListEntry, Status
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Split",
+    "add_arguments",
+    "evaluate_scorer",
+    "feedback_simulation",
+    "make_split",
+    "quick_metrics",
+    "run",
+    "run_protocol",
+]
+
+log = logging.getLogger(__name__)
+
+LIKE_SCORE = 7
+MIN_LIKED = 5
+HOLDOUT = 0.2
+TOP_N = 100
+DEFAULT_MODEL = "als+ease"
+PAGE = 10
+#: the feedback loop is also run with only this many input entries (0 = nothing linked)
+FEEDBACK_SHORT_INPUTS = (0, 3)
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Train rows, and per test user the input rows and the held-out anime ids."""
+
+    train: Interactions
+    inputs: list[PersonRows]
+    held_out: list[NDArray[np.int64]]
+    universe: NDArray[np.int64]
+    n_users: int
+    n_test_requested: int
+
+
+def make_split(interactions: Interactions, catalog: Catalog, n_test: int, seed: int) -> Split:
+    """Split users (seeded) and hold out 20% of each test user's liked items."""
+    in_catalog = np.isin(interactions.anime_ids, catalog.ids)
+    data = interactions.subset(in_catalog)
+    users = np.unique(data.user_ids)
+    rng = np.random.default_rng(seed)
+    n_test = int(min(n_test, len(users) // 2))
+    test_users = np.sort(rng.choice(users, size=n_test, replace=False)) if n_test else users[:0]
+    is_test = np.isin(data.user_ids, test_users)
+    train = data.subset(~is_test)
+    test = data.subset(is_test)
+    order = np.argsort(test.user_ids, kind="stable")
+    test = test.subset(order)
+    bounds = np.flatnonzero(np.diff(test.user_ids)) + 1
+    pick = np.random.default_rng([seed, 1])
+    inputs: list[PersonRows] = []
+    held: list[NDArray[np.int64]] = []
+    for rows in np.split(np.arange(len(test)), bounds) if len(test) else []:
+        liked = rows[test.score[rows] >= LIKE_SCORE]
+        if len(liked) < MIN_LIKED:
+            continue
+        n_hold = max(1, round(HOLDOUT * len(liked)))
+        out = pick.choice(liked, size=n_hold, replace=False)
+        keep = np.setdiff1d(rows, out)
+        inputs.append(
+            PersonRows(test.anime_ids[keep].astype(np.int64), test.status[keep], test.score[keep])
+        )
+        held.append(np.unique(test.anime_ids[out].astype(np.int64)))
+    universe = np.unique(data.anime_ids.astype(np.int64))
+    return Split(train, inputs, held, universe, len(users), n_test)
+
+
+def _metrics_one(
+    scores: NDArray[np.float32], held: NDArray[np.int64], universe: NDArray[np.int64]
+) -> tuple[float, float, float]:
+    k = min(TOP_N, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    top = top[np.isfinite(scores[top])]
+    hit = np.isin(universe[top], held)
+    r20 = hit[:20].sum() / min(20, len(held))
+    r50 = hit[:50].sum() / min(50, len(held))
+    disc = 1.0 / np.log2(np.arange(2, TOP_N + 2))
+    dcg = float((disc[: len(hit)] * hit).sum())
+    idcg = float(disc[: min(TOP_N, len(held))].sum())
+    return float(r20), float(r50), dcg / idcg
+
+
+def evaluate_scorer(
+    scorer: Scorer, split: Split, catalog: Catalog, say: Callable[[str], None] = lambda _: None
+) -> dict[str, float]:
+    """Fit ``scorer`` on the train users and score the test users (see module doc)."""
+    started = time.perf_counter()
+    scorer.fit(split.train, catalog)
+    fit_seconds = time.perf_counter() - started
+    universe = split.universe
+    cols = np.searchsorted(universe, scorer.item_ids)
+    valid = (cols < len(universe)) & (
+        universe[np.minimum(cols, len(universe) - 1)] == scorer.item_ids
+    )
+    results = []
+    for person, held in zip(split.inputs, split.held_out, strict=True):
+        full = np.full(len(universe), -np.inf, dtype=np.float32)
+        scores = scorer.score(person)
+        if scores is not None:
+            full[cols[valid]] = scores[valid]
+        seen = np.searchsorted(universe, person.anime_ids)
+        seen = seen[seen < len(universe)]
+        full[seen] = -np.inf
+        results.append(_metrics_one(full, held, universe))
+    arr = np.asarray(results, dtype=np.float64).reshape(-1, 3)
+    out = {
+        "recall@20": float(arr[:, 0].mean()) if len(arr) else 0.0,
+        "recall@50": float(arr[:, 1].mean()) if len(arr) else 0.0,
+        "ndcg@100": float(arr[:, 2].mean()) if len(arr) else 0.0,
+        "fit_seconds": round(fit_seconds, 3),
+        "score_seconds": round(time.perf_counter() - started - fit_seconds, 3),
+    }
+    say(
+        f"{scorer.name:10s} R@20 {out['recall@20']:.4f}  R@50 {out['recall@50']:.4f}  "
+        f"NDCG@100 {out['ndcg@100']:.4f}  fit {fit_seconds:.1f} s"
+    )
+    return out
+
+
+def _entries(person: PersonRows) -> list[ListEntry]:
+    return [
+        ListEntry(int(a), Status(int(s)), int(sc))
+        for a, s, sc in zip(
+            person.anime_ids.tolist(), person.status.tolist(), person.score.tolist(), strict=True
+        )
+    ]
+
+
+def feedback_simulation(
+    model: Recommender,
+    split: Split,
+    rounds: int,
+    page: int = PAGE,
+    input_items: int | None = None,
+) -> dict[str, Any]:
+    """Pages of ``page`` with 👍 (held-out) / 👎 (the rest) folded in, vs. no feedback.
+
+    ``input_items`` keeps only the first N input rows of each user (0 = a person who has
+    linked nothing and only reacts): the same loop for short and empty histories.
+    """
+    filters = Filters(allow_nsfw=True)
+    hits_fb = hits_plain = 0
+    per_round_fb = [0] * rounds
+    per_round_plain = [0] * rounds
+    for person, held in zip(split.inputs, split.held_out, strict=True):
+        entries = _entries(person)
+        if input_items is not None:
+            entries = entries[:input_items]
+        held_set = set(held.tolist())
+        liked: set[int] = set()
+        disliked: set[int] = set()
+        shown_fb: set[int] = set()
+        shown_plain: set[int] = set()
+        for r in range(rounds):
+            picks = [
+                s.anime_id
+                for s in model.recommend(entries, page, filters, liked, disliked, shown_fb)
+            ]
+            good = [a for a in picks if a in held_set]
+            hits_fb += len(good)
+            per_round_fb[r] += len(good)
+            liked |= set(good)
+            disliked |= set(picks) - set(good)
+            shown_fb |= set(picks)
+            plain = [
+                s.anime_id for s in model.recommend(entries, page, filters, exclude=shown_plain)
+            ]
+            n_plain = sum(a in held_set for a in plain)
+            hits_plain += n_plain
+            per_round_plain[r] += n_plain
+            shown_plain |= set(plain)
+    users = len(split.inputs)
+    return {
+        "input": "whole list" if input_items is None else f"first {input_items} entries",
+        "rounds": rounds,
+        "page_size": page,
+        "users": users,
+        "hits_with_feedback": hits_fb,
+        "hits_without_feedback": hits_plain,
+        "hits_per_round_with_feedback": per_round_fb,
+        "hits_per_round_without_feedback": per_round_plain,
+        "ratio": round(hits_fb / hits_plain, 4) if hits_plain else None,
+    }
+
+
+def _scorers(names: Sequence[str], seed: int) -> list[Scorer]:
+    from recommender.train import TrainParams
+
+    made: dict[str, Callable[[], Scorer]] = {
+        "popularity": Popularity,
+        "item-knn": ItemKNN,
+        "ease": EaseBaseline,
+        "als": lambda: ModelScorer("als", TrainParams(algorithm="als", seed=seed)),
+        "bpr": lambda: ModelScorer("bpr", TrainParams(algorithm="bpr", seed=seed)),
+        DEFAULT_MODEL: lambda: ModelScorer(DEFAULT_MODEL, TrainParams(seed=seed)),
+    }
+    unknown = [n for n in names if n not in made]
+    if unknown:
+        raise ValueError(f"unknown models {unknown}; choose from {sorted(made)}")
+    return [made[n]() for n in names]
+
+
+ALL_MODELS = ("popularity", "item-knn", "ease", "als", "bpr", DEFAULT_MODEL)
+BASELINES = ("popularity", "item-knn", "ease")
+
+
+def run_protocol(
+    interactions: Interactions,
+    catalog: Catalog,
+    *,
+    test_users: int = 1000,
+    seed: int = 0,
+    models: Sequence[str] = ALL_MODELS,
+    feedback_rounds: int = 0,
+    say: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """The whole evaluation as one JSON-able dict (the ``--json`` output)."""
+    split = make_split(interactions, catalog, test_users, seed)
+    say(
+        f"{split.n_users:,} users: {len(split.train):,} train rows, "
+        f"{len(split.inputs)} test users with >= {MIN_LIKED} liked"
+    )
+    results: dict[str, dict[str, float]] = {}
+    default_scorer: ModelScorer | None = None
+    for scorer in _scorers(models, seed):
+        results[scorer.name] = evaluate_scorer(scorer, split, catalog, say)
+        if scorer.name == DEFAULT_MODEL and isinstance(scorer, ModelScorer):
+            default_scorer = scorer
+    out: dict[str, Any] = {
+        "protocol": {
+            "split": "users (strong generalization)",
+            "seed": seed,
+            "test_users_requested": test_users,
+            "like_score": LIKE_SCORE,
+            "min_liked": MIN_LIKED,
+            "holdout_fraction": HOLDOUT,
+            "ranked": "every catalogue anime in the data not in the user's input",
+            "recall": "hits@K / min(K, held-out)",
+            "users": split.n_users,
+            "train_rows": len(split.train),
+            "items": len(split.universe),
+        },
+        "test_users": len(split.inputs),
+        "default": DEFAULT_MODEL,
+        "models": results,
+    }
+    baselines = [results[b]["recall@20"] for b in BASELINES if b in results]
+    if DEFAULT_MODEL in results and baselines:
+        out["default_beats_baselines"] = results[DEFAULT_MODEL]["recall@20"] >= max(baselines)
+    if feedback_rounds > 0 and default_scorer is not None and default_scorer.model is not None:
+        started = time.perf_counter()
+        fb = feedback_simulation(default_scorer.model, split, feedback_rounds)
+        fb["short_histories"] = [
+            feedback_simulation(default_scorer.model, split, feedback_rounds, input_items=k)
+            for k in FEEDBACK_SHORT_INPUTS
+        ]
+        out["feedback"] = fb
+        say(
+            f"feedback: {fb['hits_with_feedback']} hits with 👍/👎 vs "
+            f"{fb['hits_without_feedback']} without after {feedback_rounds} pages "
+            f"(x{fb['ratio']}) in {time.perf_counter() - started:.1f} s"
+        )
+        for short in fb["short_histories"]:
+            say(
+                f"feedback, {short['input']}: {short['hits_with_feedback']} vs "
+                f"{short['hits_without_feedback']} (x{short['ratio']})"
+            )
+    return out
+
+
+def quick_metrics(
+    interactions: Interactions,
+    catalog: Catalog,
+    params: object,
+    test_users: int = 1000,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Held-out metrics of one model configuration (what ``animerec train`` stores)."""
+    split = make_split(interactions, catalog, test_users, seed)
+    name = getattr(params, "algorithm", DEFAULT_MODEL)
+    scorer = ModelScorer(str(name), params)
+    say = (
+        (lambda m: print(f"evaluate: {m}", file=sys.stderr, flush=True))
+        if progress
+        else (lambda _: None)
+    )
+    result: dict[str, Any] = dict(evaluate_scorer(scorer, split, catalog, say))
+    result["test_users"] = len(split.inputs)
+    result["seed"] = seed
+    return result
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser, settings: Any) -> None:
+    """Arguments of ``animerec evaluate``."""
+    parser.add_argument("folder", nargs="?", type=Path, help="a folder of Kaggle CSVs")
+    parser.add_argument("--ratings", type=Path, help="ratings file (animelist/rating CSV)")
+    parser.add_argument("--anime", type=Path, help="anime.csv (the catalog)")
+    parser.add_argument("--test-users", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--feedback-rounds", type=int, default=0, help="simulate R pages of 👍/👎")
+    parser.add_argument(
+        "--models",
+        default=",".join(ALL_MODELS),
+        help=f"comma-separated subset of {','.join(ALL_MODELS)}",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
+
+def _table(result: dict[str, Any]) -> str:
+    lines = [
+        f"strong generalization, seed {result['protocol']['seed']}, "
+        f"{result['test_users']} test users, {result['protocol']['items']:,} anime",
+        f"{'model':12s} {'Recall@20':>10s} {'Recall@50':>10s} {'NDCG@100':>10s} {'fit s':>8s}",
+    ]
+    for name, m in result["models"].items():
+        mark = "  <- default" if name == result["default"] else ""
+        lines.append(
+            f"{name:12s} {m['recall@20']:10.4f} {m['recall@50']:10.4f} {m['ndcg@100']:10.4f} "
+            f"{m['fit_seconds']:8.1f}{mark}"
+        )
+    fb = result.get("feedback")
+    if fb:
+        lines.append(
+            f"feedback ({fb['rounds']} pages of {fb['page_size']}, {fb['users']} users): "
+            f"{fb['hits_with_feedback']} hits with 👍/👎, {fb['hits_without_feedback']} without "
+            f"(x{fb['ratio']})"
+        )
+        for short in fb.get("short_histories", []):
+            lines.append(
+                f"  with the {short['input']} of each list: {short['hits_with_feedback']} vs "
+                f"{short['hits_without_feedback']} (x{short['ratio']})"
+            )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    """Run the protocol on the given data (default: the shipped sample) and print it."""
+
+    def say(message: str) -> None:
+        print(f"evaluate: {message}", file=sys.stderr, flush=True)
+
+    dataset = load_dataset(
+        args.folder, ratings=args.ratings, anime=args.anime, progress=not args.json
+    )
+    if dataset.catalog is None:
+        print("animerec evaluate: no anime.csv found: pass --anime FILE", file=sys.stderr)
+        return 2
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if args.feedback_rounds > 0 and DEFAULT_MODEL not in models:
+        models.append(DEFAULT_MODEL)
+    result = run_protocol(
+        dataset.interactions,
+        dataset.catalog,
+        test_users=args.test_users,
+        seed=args.seed,
+        models=models,
+        feedback_rounds=args.feedback_rounds,
+        say=say,
+    )
+    result["protocol"]["ratings"] = str(args.ratings or args.folder or "shipped sample")
+    if args.json:
+        print(json.dumps(result, sort_keys=False))
+    else:
+        print(_table(result))
+    return 0

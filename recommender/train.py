@@ -1,0 +1,385 @@
+"""``animerec train``: fit the recommender on Kaggle data and write a versioned artifact.
+
+The default (``--model als+ease``) is ``implicit``'s ALS blended with a pruned EASE
+item-item model; ``--model als`` and ``--model bpr`` fit one ``implicit`` model alone.
+Hyper-parameters are the tuned ones in docs/model.md. With no data arguments it trains
+on the shipped sample and writes to the models folder of the settings.
+
+Python callers (the bot's retrain job)::
+
+    model = train_model(interactions, catalog, TrainParams())
+    path = write_artifact(model, models_dir, metrics=evaluation_metrics)
+
+Examples::
+
+    animerec train                                   # shipped sample -> data/models
+    animerec train ~/kaggle/mal2020 --out /srv/models
+    animerec train --ratings rating.csv.gz --anime anime.csv.gz --model bpr
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.artifact import write_artifact
+from recommender.catalog import Catalog
+from recommender.content import content_matrix
+from recommender.ease import fit_ease, prune_rows
+from recommender.errors import TrainingError
+from recommender.kaggle import Interactions, load_dataset
+from recommender.layout import DataLayout
+from recommender.model import ALGORITHMS, ModelArrays, ModelInfo, Recommender, ServeParams
+from recommender.weighting import DEFAULT_POLICY, WeightPolicy
+
+__all__ = [
+    "TrainParams",
+    "add_arguments",
+    "data_fingerprint",
+    "run",
+    "train_model",
+    "write_artifact",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainParams:
+    """Hyper-parameters (defaults: the tuned default model, docs/model.md)."""
+
+    algorithm: str = "als+ease"
+    factors: int = 64
+    regularization: float = 50.0
+    alpha: float = 8.0
+    iterations: int = 8
+    ease_lambda: float = 200.0
+    ease_kappa: float = 0.1
+    ease_keep: int = 200
+    blend_factors: float = 0.2
+    norm_top: int = 200
+    max_user_items: int = 500
+    min_item_users: int = 3
+    bpr_factors: int = 128
+    bpr_learning_rate: float = 0.05
+    bpr_regularization: float = 0.01
+    bpr_iterations: int = 100
+    bpr_fold_in_regularization: float = 1.0
+    seed: int = 0
+    threads: int = 0
+    policy: WeightPolicy = field(default=DEFAULT_POLICY)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (the policy as a nested dict)."""
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(values: dict[str, Any]) -> TrainParams:
+        """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
+        known = {k: v for k, v in values.items() if k in TrainParams.__dataclass_fields__}
+        policy = known.pop("policy", None)
+        params = TrainParams(**known)
+        if isinstance(policy, dict):
+            params = replace(params, policy=WeightPolicy(**policy))
+        return params
+
+
+class _Progress(Protocol):
+    def __call__(self, message: str) -> None: ...
+
+
+def data_fingerprint(interactions: Interactions, catalog: Catalog) -> str:
+    """sha256 over the interaction columns and the catalog ids (hex)."""
+    digest = hashlib.sha256()
+    for column in (
+        interactions.user_ids,
+        interactions.anime_ids,
+        interactions.status,
+        interactions.score,
+        interactions.episodes,
+        catalog.ids,
+    ):
+        digest.update(np.ascontiguousarray(column).view(np.uint8).data)
+    return digest.hexdigest()
+
+
+def _user_rows(user_ids: NDArray[np.int32]) -> tuple[NDArray[np.int64], int]:
+    """Dense 0..n-1 user rows; a fast path when the column is already grouped in order."""
+    if len(user_ids) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    steps = np.diff(user_ids)
+    if (steps >= 0).all():
+        rows = np.concatenate([[0], np.cumsum(steps != 0)]).astype(np.int64)
+        return rows, int(rows[-1]) + 1
+    uniq, rows = np.unique(user_ids, return_inverse=True)
+    return rows.astype(np.int64), len(uniq)
+
+
+def _cap_users(
+    rows: NDArray[np.int64], n_users: int, positive: NDArray[np.bool_], cap: int, seed: int
+) -> NDArray[np.bool_]:
+    """Keep mask that thins lists with more than ``cap`` positive items to about ``cap``."""
+    if cap <= 0:
+        return np.ones(len(rows), dtype=np.bool_)
+    n_pos = np.bincount(rows[positive], minlength=n_users)
+    keep_p = np.minimum(1.0, cap / np.maximum(n_pos, 1))
+    if (keep_p >= 1.0).all():
+        return np.ones(len(rows), dtype=np.bool_)
+    rng = np.random.default_rng(seed)
+    return np.asarray(rng.random(len(rows)) < keep_p[rows], dtype=np.bool_)
+
+
+def _training_matrix(
+    interactions: Interactions, catalog: Catalog, params: TrainParams, say: _Progress
+) -> tuple[sp.csr_matrix, NDArray[np.int64], NDArray[np.float32], int, int]:
+    """Users x model-items CSR of signed weights, model item ids, popularity, users, rows."""
+    weights = params.policy.weights(interactions.status, interactions.score, interactions.episodes)
+    anime = interactions.anime_ids.astype(np.int64)
+    # catalog lookup table (MAL ids are small positive ints)
+    top = int(max(anime.max(initial=0), catalog.ids.max(initial=0))) + 1
+    cat_row = np.full(top, -1, dtype=np.int64)
+    cat_row[catalog.ids] = np.arange(len(catalog))
+    in_catalog = cat_row[np.clip(anime, 0, top - 1)] >= 0
+    in_catalog &= anime >= 0
+    keep = in_catalog & (weights != 0)
+    dropped_unknown = int((~in_catalog).sum())
+    if dropped_unknown:
+        say(f"{dropped_unknown:,} rows name anime missing from the catalog: skipped")
+    user_rows, n_users = _user_rows(interactions.user_ids)
+    user_rows, anime, weights = user_rows[keep], anime[keep], weights[keep]
+    if len(anime) == 0:
+        raise TrainingError("no usable interactions (all rows ignored by the weighting policy)")
+    positive = weights > 0
+    support = np.bincount(cat_row[anime[positive]], minlength=len(catalog))
+    model_cat_rows = np.flatnonzero(support >= params.min_item_users)
+    if len(model_cat_rows) < 2:
+        raise TrainingError(
+            f"fewer than 2 anime have >= {params.min_item_users} positive interactions"
+        )
+    col_of_cat = np.full(len(catalog), -1, dtype=np.int64)
+    col_of_cat[model_cat_rows] = np.arange(len(model_cat_rows))
+    cols = col_of_cat[cat_row[anime]]
+    ok = cols >= 0
+    user_rows, cols, weights, positive = user_rows[ok], cols[ok], weights[ok], positive[ok]
+    n_rows = len(cols)
+    popularity = np.bincount(cols[positive], minlength=len(model_cat_rows)).astype(np.float32)
+    capped = _cap_users(user_rows, n_users, positive, params.max_user_items, params.seed)
+    if not capped.all():
+        say(
+            f"thinned long lists to ~{params.max_user_items} items: "
+            f"kept {capped.mean():.0%} of rows"
+        )
+        user_rows, cols, weights = user_rows[capped], cols[capped], weights[capped]
+    x = sp.csr_matrix(
+        (weights, (user_rows, cols)), shape=(n_users, len(model_cat_rows)), dtype=np.float32
+    )
+    nnz = x.nnz
+    x.sum_duplicates()
+    if x.nnz != len(cols) and nnz == len(cols):
+        log.warning("duplicate (user, anime) rows were summed")
+    x.eliminate_zeros()
+    item_ids = catalog.ids[model_cat_rows].astype(np.int64)
+    return x, item_ids, popularity, n_users, n_rows
+
+
+def _threads(params: TrainParams) -> int:
+    return params.threads if params.threads > 0 else max(1, os.cpu_count() or 1)
+
+
+def _fit_factors(
+    x: sp.csr_matrix, params: TrainParams, progress: bool, say: _Progress
+) -> NDArray[np.float32]:
+    import implicit
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*OpenBLAS.*", category=RuntimeWarning)
+        if params.algorithm == "bpr":
+            positive = x.copy()
+            positive.data = (positive.data > 0).astype(np.float32)
+            positive.eliminate_zeros()
+            model: Any = implicit.bpr.BayesianPersonalizedRanking(
+                factors=params.bpr_factors,
+                learning_rate=params.bpr_learning_rate,
+                regularization=params.bpr_regularization,
+                iterations=params.bpr_iterations,
+                random_state=params.seed,
+                num_threads=params.threads,
+                use_gpu=False,
+            )
+            model.fit(positive, show_progress=progress)
+        else:
+            model = implicit.als.AlternatingLeastSquares(
+                factors=params.factors,
+                regularization=params.regularization,
+                alpha=params.alpha,
+                iterations=params.iterations,
+                random_state=params.seed,
+                num_threads=params.threads,
+                use_gpu=False,
+            )
+            model.fit(x, show_progress=progress)
+    factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
+    say(f"{params.algorithm} factors {factors.shape} in {time.perf_counter() - started:.1f} s")
+    return factors
+
+
+def train_model(
+    interactions: Interactions,
+    catalog: Catalog,
+    params: TrainParams = TrainParams(),
+    *,
+    progress: bool = True,
+) -> Recommender:
+    """Fit a model on ``interactions`` and return it ready to serve (not yet saved).
+
+    Rows naming anime missing from ``catalog`` are skipped; anime with fewer than
+    ``params.min_item_users`` positive interactions get no model row (they are served
+    by content similarity).
+
+    Raises:
+        TrainingError: nothing usable to train on.
+    """
+    if params.algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {params.algorithm!r}; choose from {ALGORITHMS}")
+
+    def say(message: str) -> None:
+        log.info(message)
+        if progress:
+            print(f"train: {message}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    x, item_ids, popularity, n_users, n_rows = _training_matrix(interactions, catalog, params, say)
+    say(f"matrix {x.shape[0]:,} users x {x.shape[1]:,} anime, {x.nnz:,} entries")
+    factors = _fit_factors(x, params, progress, say)
+    ease = sp.csr_matrix((len(item_ids), len(item_ids)), dtype=np.float32)
+    if params.algorithm == "als+ease":
+        t = time.perf_counter()
+        xp = x.copy()
+        xp.data = np.maximum(xp.data, 0.0)
+        xp.eliminate_zeros()
+        dense = fit_ease(xp, params.ease_lambda, params.ease_kappa, threads=_threads(params))
+        ease = prune_rows(dense, params.ease_keep)
+        del dense
+        say(
+            f"EASE {len(item_ids):,}^2, pruned to {ease.nnz:,} weights "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
+    t = time.perf_counter()
+    content = content_matrix(catalog)
+    say(f"content vectors {content.shape} in {time.perf_counter() - t:.1f} s")
+    arrays = ModelArrays(
+        item_ids=item_ids,
+        factors=factors,
+        ease=ease,
+        popularity=popularity,
+        content_ids=catalog.ids.astype(np.int64),
+        content=content,
+    )
+    fingerprint = data_fingerprint(interactions, catalog)
+    now = datetime.now(UTC)
+    info = ModelInfo(
+        version=f"{now:%Y%m%dT%H%M%SZ}-{params.algorithm.replace('+', '-')}-{fingerprint[:8]}",
+        algorithm=params.algorithm,
+        trained_at=now.isoformat(timespec="seconds"),
+        n_users=n_users,
+        n_interactions=n_rows,
+        n_items=len(item_ids),
+        params=params.to_dict(),
+        data_fingerprint=fingerprint,
+    )
+    say(f"trained {info.version} in {time.perf_counter() - started:.1f} s")
+    return Recommender(arrays, catalog, info, serve_params(params))
+
+
+def serve_params(params: TrainParams) -> ServeParams:
+    """The scoring settings a model trained with ``params`` serves with."""
+    bpr = params.algorithm == "bpr"
+    return ServeParams(
+        algorithm=params.algorithm,
+        regularization=params.bpr_fold_in_regularization if bpr else params.regularization,
+        alpha=1.0 if bpr else params.alpha,
+        blend_factors=params.blend_factors,
+        norm_top=params.norm_top,
+        policy=params.policy,
+    )
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+
+class _Settings(Protocol):
+    layout: DataLayout
+
+
+def add_arguments(parser: argparse.ArgumentParser, settings: Any) -> None:
+    """Arguments of ``animerec train``."""
+    parser.add_argument("folder", nargs="?", type=Path, help="a folder of Kaggle CSVs")
+    parser.add_argument("--ratings", type=Path, help="ratings file (animelist/rating CSV)")
+    parser.add_argument("--anime", type=Path, help="anime.csv (the catalog)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="models folder (default: the settings' one)"
+    )
+    parser.add_argument("--model", choices=ALGORITHMS, default="als+ease", help="algorithm")
+    parser.add_argument("--factors", type=int, help="latent factors (ALS or BPR)")
+    parser.add_argument("--iterations", type=int, help="ALS/BPR iterations")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--eval-users",
+        type=int,
+        default=1000,
+        help="test users for the Recall@20 stored in the artifact (0 = skip the evaluation)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def params_from_args(args: argparse.Namespace) -> TrainParams:
+    """TrainParams with the command-line overrides applied."""
+    params = TrainParams(algorithm=args.model, seed=args.seed)
+    if args.factors:
+        key = "bpr_factors" if args.model == "bpr" else "factors"
+        params = replace(params, **{key: args.factors})
+    if args.iterations:
+        key = "bpr_iterations" if args.model == "bpr" else "iterations"
+        params = replace(params, **{key: args.iterations})
+    return params
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    """Train, evaluate (unless ``--eval-users 0``), write the artifact, point CURRENT at it."""
+    from recommender.evaluate import quick_metrics
+
+    progress = not args.quiet
+    dataset = load_dataset(args.folder, ratings=args.ratings, anime=args.anime, progress=progress)
+    if dataset.catalog is None:
+        print("animerec train: no anime.csv found: pass --anime FILE", file=sys.stderr)
+        return 2
+    params = params_from_args(args)
+    metrics: dict[str, Any] = {}
+    if args.eval_users > 0:
+        metrics = quick_metrics(
+            dataset.interactions, dataset.catalog, params, args.eval_users, args.seed, progress
+        )
+        print(
+            f"train: held-out Recall@20 {metrics['recall@20']:.4f} "
+            f"({metrics['test_users']} test users)",
+            file=sys.stderr,
+        )
+    model = train_model(dataset.interactions, dataset.catalog, params, progress=progress)
+    out = args.out or settings.layout.models_dir
+    path = write_artifact(model, out, metrics=metrics)
+    print(path)
+    return 0
