@@ -73,6 +73,7 @@ class Retrainer:
         tolerance: float = DEFAULT_TOLERANCE,
         params: dict[str, object] | None = None,
         work_dir: Path | None = None,
+        gate_users: int = retrain_job.GATE_USERS,
     ) -> None:
         self.store = store
         self.models = models
@@ -82,6 +83,7 @@ class Retrainer:
         self.tolerance = tolerance
         self.params = dict(params or {})
         self.work_dir = work_dir
+        self.gate_users = gate_users
         self._running = asyncio.Lock()
 
     async def retrain(
@@ -140,6 +142,7 @@ class Retrainer:
             product_file=str(product_file),
             extra_catalog_file=str(extra_file),
             params=self.params,
+            gate_users=self.gate_users,
             pause_before_write=pause_before_write,
         )
         (work / "spec.json").write_text(spec.to_json())
