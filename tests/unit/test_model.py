@@ -1,0 +1,182 @@
+"""The serving model on tiny hand-made data with known answers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from recommender.errors import TrainingError, UnknownAnime
+from recommender.model import Recommender
+from recommender.train import TrainParams, train_model
+from recommender.types import Filters, ListEntry, Status
+from tests.conftest import (
+    TINY_ACTION,
+    TINY_COLD,
+    TINY_NSFW,
+    TINY_ROMANCE,
+    TINY_UNKNOWN_ID,
+)
+
+ACTION_FAN = [
+    ListEntry(1, Status.COMPLETED, 9),
+    ListEntry(2, Status.COMPLETED, 8),
+    ListEntry(3, Status.COMPLETED, 10),
+]
+
+
+def ids(picks: list) -> list[int]:  # type: ignore[type-arg]
+    return [p.anime_id for p in picks]
+
+
+def test_recommends_the_persons_cluster_first(tiny_model: Recommender) -> None:
+    picks = ids(tiny_model.recommend(ACTION_FAN, 2))
+    assert set(picks) == {4, 5}
+
+
+def test_seen_items_are_never_returned(tiny_model: Recommender) -> None:
+    picks = ids(tiny_model.recommend(ACTION_FAN, 13, Filters(allow_nsfw=True)))
+    assert not {1, 2, 3} & set(picks)
+    assert len(picks) == len(set(picks))
+
+
+def test_disliked_liked_and_excluded_are_never_returned(tiny_model: Recommender) -> None:
+    picks = ids(tiny_model.recommend(ACTION_FAN, 13, liked=[6], disliked=[4], exclude=[5, 7]))
+    assert not {4, 5, 6, 7} & set(picks)
+
+
+def test_nsfw_is_excluded_by_default(tiny_model: Recommender) -> None:
+    assert TINY_NSFW not in ids(tiny_model.recommend(ACTION_FAN, 13))
+    assert TINY_NSFW in ids(tiny_model.recommend(ACTION_FAN, 3, Filters(allow_nsfw=True)))
+
+
+def test_filters_types_genres_members(tiny_model: Recommender) -> None:
+    assert ids(tiny_model.recommend(ACTION_FAN, 5, Filters(types=frozenset({"Movie"})))) == [5]
+    romance = ids(
+        tiny_model.recommend(ACTION_FAN, 5, Filters(include_genres=frozenset({"Romance"})))
+    )
+    assert romance and set(romance) <= set(TINY_ROMANCE)
+    no_action = ids(
+        tiny_model.recommend(ACTION_FAN, 20, Filters(exclude_genres=frozenset({"action"})))
+    )
+    assert not set(no_action) & set(TINY_ACTION)
+    big = ids(tiny_model.recommend(ACTION_FAN, 20, Filters(min_members=150_000)))
+    assert big and all(tiny_model.catalog.get(a).members >= 150_000 for a in big)  # type: ignore[union-attr]
+
+
+def test_a_thumbs_down_changes_the_next_page(tiny_model: Recommender) -> None:
+    first = ids(tiny_model.recommend(ACTION_FAN, 3))
+    second = ids(tiny_model.recommend(ACTION_FAN, 3, disliked=[first[0]]))
+    assert first[0] not in second
+
+
+def test_thumbs_up_alone_personalises(tiny_model: Recommender) -> None:
+    picks = ids(tiny_model.recommend([], 3, liked=[6, 7]))
+    assert set(picks) <= set(TINY_ROMANCE)
+
+
+def test_unknown_ids_are_ignored(tiny_model: Recommender) -> None:
+    entries = [*ACTION_FAN, ListEntry(TINY_UNKNOWN_ID, Status.COMPLETED, 10)]
+    picks = tiny_model.recommend(entries, 2, liked=[TINY_UNKNOWN_ID], disliked=[424242])
+    assert set(ids(picks)) == {4, 5}
+
+
+def test_cold_person_gets_the_popular_page(tiny_model: Recommender) -> None:
+    page = ids(tiny_model.recommend([], 3))
+    assert page[0] == 13  # most members and best MAL score
+    assert TINY_NSFW not in ids(tiny_model.recommend([], 13))
+    only_unknown = [ListEntry(TINY_UNKNOWN_ID, Status.COMPLETED, 9)]
+    assert ids(tiny_model.recommend(only_unknown, 3)) == page
+    only_planned = [ListEntry(13, Status.PLAN_TO_WATCH)]
+    assert 13 not in ids(tiny_model.recommend(only_planned, 3))  # on their list
+
+
+def test_explain_names_a_liked_item(tiny_model: Recommender) -> None:
+    reasons = tiny_model.explain(ACTION_FAN, 4)
+    assert reasons
+    assert reasons[0].anime_id in {1, 2, 3}
+    assert reasons[0].contribution > 0
+    assert reasons[0].score == {1: 9, 2: 8, 3: 10}[reasons[0].anime_id]
+
+
+def test_explain_only_counts_positive_items(tiny_model: Recommender) -> None:
+    entries = [*ACTION_FAN, ListEntry(6, Status.DROPPED, 2)]
+    assert 6 not in [r.anime_id for r in tiny_model.explain(entries, 4)]
+    liked = tiny_model.explain([], 4, liked=[1])
+    assert [(r.anime_id, r.liked) for r in liked] == [(1, True)]
+
+
+def test_explain_of_unknown_or_cold_is_empty(tiny_model: Recommender) -> None:
+    assert tiny_model.explain(ACTION_FAN, TINY_UNKNOWN_ID) == []
+    assert tiny_model.explain(ACTION_FAN, TINY_COLD) == []
+    assert tiny_model.explain([], 4) == []
+
+
+def test_explain_reuses_the_fold_in_for_the_same_list(tiny_model: Recommender) -> None:
+    entries = list(ACTION_FAN)
+    first = tiny_model._person(entries, (), ())
+    assert tiny_model._person(entries, (), ()) is first
+    entries.append(ListEntry(4, Status.COMPLETED, 9))  # mutated: recomputed
+    assert tiny_model._person(entries, (), ()) is not first
+
+
+def test_similar_uses_the_model_for_known_anime(tiny_model: Recommender) -> None:
+    picks = ids(tiny_model.similar(1, 3))
+    assert 1 not in picks
+    assert set(picks) <= set(TINY_ACTION)
+
+
+def test_similar_falls_back_to_content_for_cold_anime(tiny_model: Recommender) -> None:
+    assert not tiny_model.knows(TINY_COLD)
+    picks = ids(tiny_model.similar(TINY_COLD, 3))
+    assert len(picks) == 3
+    assert set(picks) <= set(TINY_ACTION)  # same genres and synopsis words
+    assert TINY_NSFW not in ids(tiny_model.similar(TINY_COLD, 12))
+
+
+def test_similar_respects_filters(tiny_model: Recommender) -> None:
+    assert ids(tiny_model.similar(1, 3, Filters(types=frozenset({"Movie"})))) == [5]
+
+
+def test_similar_unknown_anime_raises(tiny_model: Recommender) -> None:
+    with pytest.raises(UnknownAnime) as error:
+        tiny_model.similar(TINY_UNKNOWN_ID, 3)
+    assert str(TINY_UNKNOWN_ID) in str(error.value)
+
+
+def test_metadata_for_about(tiny_model: Recommender, tiny_interactions) -> None:  # type: ignore[no-untyped-def]
+    info = tiny_model.info
+    assert info.algorithm == "als+ease"
+    assert info.n_users == 60
+    assert info.n_interactions == len(tiny_interactions)
+    assert info.version and info.trained_at
+
+
+@pytest.mark.parametrize("algorithm", ["als", "bpr"])
+def test_other_algorithms_serve_the_same_api(
+    algorithm: str,
+    tiny_interactions,
+    tiny_catalog,
+    tiny_params,  # type: ignore[no-untyped-def]
+) -> None:
+    params = replace(tiny_params, algorithm=algorithm, bpr_factors=4, bpr_iterations=20)
+    model = train_model(tiny_interactions, tiny_catalog, params, progress=False)
+    picks = ids(model.recommend(ACTION_FAN, 2, disliked=[4]))
+    assert len(picks) == 2 and not {1, 2, 3, 4} & set(picks)
+    assert model.explain(ACTION_FAN, 5) is not None
+    assert len(model.similar(1, 3)) == 3
+
+
+def test_training_refuses_unusable_data(tiny_catalog) -> None:  # type: ignore[no-untyped-def]
+    from recommender.kaggle import Interactions
+
+    planned = Interactions(
+        np.array([1, 2], dtype=np.int32),
+        np.array([1, 2], dtype=np.int32),
+        np.array([6, 6], dtype=np.int8),
+        np.zeros(2, dtype=np.int8),
+        np.zeros(2, dtype=np.int16),
+    )
+    with pytest.raises(TrainingError):
+        train_model(planned, tiny_catalog, TrainParams(), progress=False)
