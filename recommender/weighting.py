@@ -20,28 +20,30 @@ watched/completed/on hold, unscored           ``1.0``
 dropped, unscored or scored below 7           ``-0.5`` (a dislike)
 dropped, scored 7+                            by its score (they liked what they saw)
 plan to watch                                 ``0`` (ignored: intent, not taste)
-👍 (serve-time feedback)                      ``+2.5`` (above a 10/10)
-👎 (serve-time feedback)                      ``-1.0`` (twice a dropped show)
+👍 (``liked=`` at serve time; ``LIKED`` rows)  ``+2.5`` (above a 10/10)
+👎 (``disliked=``; ``DISLIKED`` rows)          ``-1.0`` (twice a dropped show)
 ============================================  ======================================
 
 ``episodes`` is accepted but not used: the Kaggle files write 0 for "unknown" (every
 2016 row), so it cannot tell "started" from "unknown", and no evaluation data has the
 partial-watch rows a rule would need.
 
-How it was chosen (strong-generalization protocol of ``docs/model.md``; Recall@20, mean
-over seeds; full tables in ``docs/model.md``):
+How it was chosen (the evaluation protocol of docs/model.md; Recall@20, mean of seeds
+0-2 on the MAL 2016 sample unless noted; full tables in docs/model.md):
 
-* Score slope. EASE: binary 0.500, slope 0.25 0.506, slope 0.5 0.492 (lambda 200, MAL
-  2016 sample, seeds 0-2). ALS (256 factors): binary 0.443, slope 1.0 0.455 (alpha 1);
-  with alpha tuned, slope 0.25 and slope 1.0 are within 0.004 of each other, so the
-  one slope 0.25 serves both models.
-* Dislikes. On the MAL 2020 subset (301 users, statuses present; 5 seeds x 100 test
-  users) making low scores and dropped shows negative (-0.5 or -1) changed Recall@20 by
-  at most 0.002 for EASE and ALS either way (noise level), against treating them as
-  weak positives or ignoring them. The metric cannot see dislikes (held-out items are
-  liked ones), so the sign follows the product meaning and the size stays moderate.
-  The 👍/👎 values are checked by the feedback simulation
-  (``animerec evaluate --feedback-rounds 5``).
+* Score slope. EASE (lambda 200, kappa 0.1): binary 0.502, slope 0.25 0.508. ALS (256
+  factors, seed 0): binary 0.443, slope 1.0 0.455 at alpha 1; with alpha tuned, slope
+  0.25 (0.471 at alpha 4) and slope 1.0 (0.466) tie, so one slope serves both models.
+* Dislikes in lists. On the MAL 2020 subset (301 users with statuses; 5 seeds x 100
+  test users) making low scores and dropped shows negative (-0.5 or -1) moved
+  Recall@20 by at most 0.002 either way against weak positives or ignoring them: the
+  metric cannot see dislikes (held-out items are liked ones), so the sign follows the
+  product meaning and the size stays moderate.
+* 👍/👎 (the feedback simulation, ``animerec evaluate --feedback-rounds 5``): a 👎 that
+  also pulled down the title's EASE neighbours *lost* hits (x0.99 on whole lists, x0.89
+  with 3-item lists: the neighbours of a near miss are the person's own taste), so a 👎
+  acts through ALS only; 👍 at 1.0 or 2.5 gave the same hits, 2.5 makes it the
+  strongest positive.
 * Plan to watch is ignored: 76 rows in the 2020 subset, none in 2016, so it cannot be
   measured; it is a wish, not a rating.
 """
@@ -91,6 +93,8 @@ class WeightPolicy:
         w[scored & (sc <= self.dislike_at)] = self.dislike
         w[(st == Status.DROPPED) & (sc < self.dropped_keep_at)] = self.dislike
         w[st == Status.PLAN_TO_WATCH] = self.plan_to_watch
+        w[st == Status.LIKED] = self.thumbs_up
+        w[st == Status.DISLIKED] = self.thumbs_down
         return w
 
     def entry_weight(self, entry: ListEntry) -> float:

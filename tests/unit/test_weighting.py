@@ -60,3 +60,8 @@ def test_policy_is_configurable() -> None:
     flat = WeightPolicy(slope=0.0, dislike=0.0)
     assert flat.entry_weight(ListEntry(1, Status.COMPLETED, 10)) == 1.0
     assert flat.entry_weight(ListEntry(1, Status.DROPPED, 0)) == 0.0
+
+
+def test_feedback_rows_weigh_like_serve_time_thumbs() -> None:
+    got = DEFAULT_POLICY.weights([Status.LIKED, Status.DISLIKED], [0, 0])
+    assert got.tolist() == [DEFAULT_POLICY.thumbs_up, DEFAULT_POLICY.thumbs_down]
