@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 ALGORITHMS = ("als+ease", "als", "bpr")
 #: weight of the popularity prior when ranking by content similarity
 CONTENT_POPULARITY = 0.05
-_EXPLAIN_CACHE = 32
+_EXPLAIN_CACHE = 8
 _FILTER_CACHE = 64
 
 
@@ -127,36 +127,58 @@ def fold_in(
     rows: NDArray[np.int64],
     weights: NDArray[np.float32],
     alpha: float,
-) -> tuple[NDArray[np.float64], tuple[NDArray[np.float64], bool]]:
+) -> tuple[NDArray[np.float64], tuple[NDArray[np.float64], bool], NDArray[np.float64]]:
     """The ALS user vector for signed ``weights`` on item ``rows`` (closed form).
 
-    ``gram_reg`` is ``YᵀY + λI``. Returns the vector and the Cholesky factor of the
-    system matrix (reused by explanations).
+    ``gram_reg`` is ``YᵀY + λI``. Returns the vector, the Cholesky factor of the system
+    matrix and the person's factor rows (both reused by explanations).
     """
     y = factors[rows].astype(np.float64)
     conf = np.maximum(alpha * np.abs(weights.astype(np.float64)), 1.0)
     a = gram_reg + (y.T * (conf - 1.0)) @ y
     b = y.T @ np.where(weights > 0, conf, 0.0)
     chol = scipy.linalg.cho_factor(a, lower=False, check_finite=False)
-    return scipy.linalg.cho_solve(chol, b, check_finite=False), chol
+    return scipy.linalg.cho_solve(chol, b, check_finite=False), chol, y
+
+
+def _lookup(ids: NDArray[np.int64], size: int) -> NDArray[np.int32]:
+    """A dense id -> row table (-1 = absent) for vectorised lookups."""
+    table = np.full(size, -1, dtype=np.int32)
+    table[ids] = np.arange(len(ids), dtype=np.int32)
+    return table
+
+
+def _rows(table: NDArray[np.int32], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Rows of ``ids`` in ``table`` (-1 where absent or out of range)."""
+    inside = (ids >= 0) & (ids < len(table))
+    out = np.full(len(ids), -1, dtype=np.int64)
+    out[inside] = table[ids[inside]]
+    return out
 
 
 @dataclass(eq=False)
 class _Person:
     """One person's folded-in state (cached briefly for explanations)."""
 
-    rows: NDArray[np.int64]
+    ids: NDArray[np.int64]  # every anime id of theirs (list, 👍, 👎): never recommended
+    rows: NDArray[np.int64]  # model rows with a non-zero weight
     weights: NDArray[np.float32]
-    seen_ids: frozenset[int]
     scores: NDArray[np.float32] | None  # None: no positive signal -> the cold page
+    entries: Sequence[ListEntry] = ()
     conf: NDArray[np.float64] | None = None
     chol: tuple[NDArray[np.float64], bool] | None = None
-    ease_pos: NDArray[np.int64] | None = None
-    ease_owner: NDArray[np.int64] | None = None
+    y: NDArray[np.float64] | None = None
+    explain_basis: NDArray[np.float32] | None = None
     ease_scale: float = 0.0
     factor_scale: float = 0.0
-    entries_ref: object = None
     key: tuple[frozenset[int], frozenset[int], int] | None = None
+    _given: dict[int, int] | None = None
+
+    def given_score(self, anime_id: int) -> int:
+        """The score the person gave ``anime_id`` on their list (0 = none)."""
+        if self._given is None:
+            self._given = {int(e.anime_id): int(e.score) for e in self.entries}
+        return self._given.get(anime_id, 0)
 
 
 class Recommender:
@@ -175,13 +197,15 @@ class Recommender:
         self.params = params
         ids = arrays.item_ids
         self.item_ids = ids
-        self._row_of: dict[int, int] = {int(a): r for r, a in enumerate(ids.tolist())}
-        cat_rows = catalog.rows_of(ids.tolist())
-        if len(cat_rows) != len(ids):
+        size = int(max(ids.max(initial=0), catalog.ids.max(initial=0))) + 1
+        self._model_lut = _lookup(ids, size)
+        self._cat_lut = _lookup(catalog.ids.astype(np.int64), size)
+        cat_rows = _rows(self._cat_lut, ids)
+        if (cat_rows < 0).any():
             raise ValueError("every model item must be in the catalog")
         self._cat_rows = cat_rows
         f = arrays.factors
-        self._has_factors = f.shape[1] > 0 and params.algorithm in ("als", "bpr", "als+ease")
+        self._has_factors = f.shape[1] > 0
         self._has_ease = arrays.ease.nnz > 0 and params.algorithm == "als+ease"
         if self._has_factors:
             f64 = f.astype(np.float64)
@@ -189,12 +213,10 @@ class Recommender:
             norms = np.linalg.norm(f, axis=1)
             norms[norms == 0] = 1.0
             self._unit_factors = (f / norms[:, None]).astype(np.float32)
-        ease = arrays.ease
-        self._ease_indptr = ease.indptr.astype(np.int64)
-        self._ease_indices = ease.indices
-        self._ease_data = ease.data
+        self._ease = arrays.ease
+        self._ease_t = arrays.ease.T.tocsr() if self._has_ease else arrays.ease
         # content rows follow the catalog row order
-        content_rows = catalog.rows_of(arrays.content_ids.tolist())
+        content_rows = _rows(self._cat_lut, arrays.content_ids)
         self._content_ok = len(content_rows) == len(catalog) and bool(
             np.array_equal(content_rows, np.arange(len(catalog)))
         )
@@ -217,7 +239,7 @@ class Recommender:
 
     def knows(self, anime_id: int) -> bool:
         """Whether the model has a row for this anime (else only content can place it)."""
-        return int(anime_id) in self._row_of
+        return bool(_rows(self._model_lut, np.asarray([int(anime_id)]))[0] >= 0)
 
     def recommend(
         self,
@@ -237,18 +259,19 @@ class Recommender:
         if n <= 0:
             return []
         person = self._person(entries, liked, disliked)
-        drop = person.seen_ids | {int(a) for a in exclude}
+        drop = np.concatenate(
+            [person.ids, np.fromiter(map(int, exclude), dtype=np.int64, count=len(exclude))]
+        )
         cat_allowed = self._filter_mask(filters).copy()
-        drop_cat = self.catalog.rows_of(drop)
-        if len(drop_cat):
-            cat_allowed[drop_cat] = False
+        drop_rows = _rows(self._cat_lut, drop)
+        cat_allowed[drop_rows[drop_rows >= 0]] = False
         picks: list[Scored] = []
         if person.scores is not None:
             allowed = cat_allowed[self._cat_rows]
             picks = to_scored(self.item_ids, person.scores, top_rows(person.scores, allowed, n))
         if len(picks) < n:  # cold person, or filters left too few model items
-            if picks:
-                cat_allowed[self.catalog.rows_of(p.anime_id for p in picks)] = False
+            taken = _rows(self._cat_lut, np.asarray([p.anime_id for p in picks], dtype=np.int64))
+            cat_allowed[taken] = False
             rows = top_rows(self._cold_scores, cat_allowed, n - len(picks))
             picks += to_scored(self.catalog.ids, self._cold_scores, rows)
         return picks
@@ -263,32 +286,35 @@ class Recommender:
         self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int] = (), n: int = 3
     ) -> list[Reason]:
         """The person's items that pushed ``anime_id`` up most (positive weight only)."""
-        j = self._row_of.get(int(anime_id))
+        j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
         person = self._person(entries, liked, ())
-        if j is None or person.scores is None or len(person.rows) == 0:
+        if j < 0 or person.scores is None or len(person.rows) == 0:
             return []
         total = np.zeros(len(person.rows), dtype=np.float64)
-        if self._has_factors and person.chol is not None and person.conf is not None:
-            f = self.arrays.factors
-            wy = scipy.linalg.cho_solve(person.chol, f[j].astype(np.float64), check_finite=False)
-            part = (f[person.rows].astype(np.float64) @ wy) * person.conf
-            total += person.factor_scale * part
-        if self._has_ease and person.ease_pos is not None and person.ease_owner is not None:
-            hit = self._ease_indices[person.ease_pos] == j
-            owners = person.ease_owner[hit]
-            vals = self._ease_data[person.ease_pos[hit]].astype(np.float64)
-            total[owners] += person.ease_scale * vals * person.weights[owners]
-        positive = person.weights > 0
-        order = [i for i in np.argsort(-total, kind="stable") if positive[i] and total[i] > 0][:n]
+        if person.factor_scale and person.chol is not None and person.y is not None:
+            assert person.conf is not None
+            if person.explain_basis is None:  # (C_u Y_u W_u⁻¹), once per person
+                solved = scipy.linalg.cho_solve(person.chol, person.y.T, check_finite=False)
+                person.explain_basis = (solved.T * person.conf[:, None]).astype(np.float32)
+            total += person.factor_scale * (person.explain_basis @ self.arrays.factors[j])
+        if person.ease_scale and self._has_ease:
+            lo, hi = self._ease_t.indptr[j], self._ease_t.indptr[j + 1]
+            sources = self._ease_t.indices[lo:hi]  # items whose B row reaches j
+            at = np.searchsorted(person.rows, sources)
+            at = np.minimum(at, len(person.rows) - 1)
+            hit = person.rows[at] == sources
+            w = person.weights[at[hit]]
+            total[at[hit]] += person.ease_scale * self._ease_t.data[lo:hi][hit] * np.maximum(w, 0)
+        positive = (person.weights > 0) & (total > 0)
+        order = np.flatnonzero(positive)
+        order = order[np.argsort(-total[order], kind="stable")][:n]
         liked_set = {int(a) for a in liked}
-        scores = {int(e.anime_id): int(e.score) for e in entries}
         reasons = []
-        for i in order:
+        for i in order.tolist():
             aid = int(self.item_ids[person.rows[i]])
             is_liked = aid in liked_set
-            reasons.append(
-                Reason(aid, 0 if is_liked else scores.get(aid, 0), float(total[i]), is_liked)
-            )
+            given = 0 if is_liked else person.given_score(aid)
+            reasons.append(Reason(aid, given, float(total[i]), is_liked))
         return reasons
 
     def similar(self, anime_id: int, n: int, filters: Filters = Filters()) -> list[Scored]:
@@ -305,15 +331,15 @@ class Recommender:
         cat_allowed = self._filter_mask(filters).copy()
         cat_allowed[cat_row] = False
         picks: list[Scored] = []
-        j = self._row_of.get(int(anime_id))
-        if j is not None:
+        j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
+        if j >= 0:
             scores = self._item_scores(j)
             allowed = cat_allowed[self._cat_rows]
             allowed[j] = False
             picks = to_scored(self.item_ids, scores, top_rows(scores, allowed, n))
         if len(picks) < n:
-            if picks:
-                cat_allowed[self.catalog.rows_of(p.anime_id for p in picks)] = False
+            taken = _rows(self._cat_lut, np.asarray([p.anime_id for p in picks], dtype=np.int64))
+            cat_allowed[taken] = False
             scores = self._content_scores(cat_row)
             rows = top_rows(scores, cat_allowed, n - len(picks))
             picks += to_scored(self.catalog.ids, scores, rows)
@@ -327,8 +353,8 @@ class Recommender:
         ``None`` when nothing in the input is a positive signal the model knows. Items
         in the input are *not* masked (the evaluation does that).
         """
-        person = self._fold(anime_ids, weights, frozenset(int(a) for a in anime_ids.tolist()))
-        return person.scores
+        order = np.argsort(anime_ids, kind="stable")
+        return self._fold(anime_ids[order], weights[order]).scores
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -361,15 +387,17 @@ class Recommender:
             cached = self._people.get(key)
             if (
                 cached is not None
-                and cached.entries_ref is entries
+                and cached.entries is entries
                 and cached.key == (liked_key, disliked_key, len(entries))
             ):
                 self._people.move_to_end(key)
                 return cached
         ids, weights = self.params.policy.person_weights(entries, liked_key, disliked_key)
-        seen = frozenset(int(e.anime_id) for e in entries) | liked_key | disliked_key
-        person = self._fold(ids, weights, seen)
-        person.entries_ref = entries
+        person = self._fold(ids, weights)
+        n = len(entries)
+        list_ids = np.fromiter((e.anime_id for e in entries), dtype=np.int64, count=n)
+        person.ids = np.union1d(ids, list_ids)  # plan-to-watch (weight 0) is theirs too
+        person.entries = entries
         person.key = (liked_key, disliked_key, len(entries))
         with self._lock:
             self._people[key] = person
@@ -377,44 +405,32 @@ class Recommender:
                 self._people.popitem(last=False)
         return person
 
-    def _fold(
-        self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32], seen: frozenset[int]
-    ) -> _Person:
-        row_of = self._row_of
-        keep = [i for i, a in enumerate(anime_ids.tolist()) if a in row_of and weights[i] != 0]
-        rows = np.fromiter(
-            (row_of[int(anime_ids[i])] for i in keep), dtype=np.int64, count=len(keep)
-        )
-        w = weights[keep].astype(np.float32)
-        person = _Person(rows=rows, weights=w, seen_ids=seen, scores=None)
+    def _fold(self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]) -> _Person:
+        """Score a person from (anime ids sorted ascending, weights)."""
+        rows = _rows(self._model_lut, anime_ids)
+        keep = (rows >= 0) & (weights != 0)
+        rows, w = rows[keep], weights[keep].astype(np.float32)
+        order = np.argsort(rows, kind="stable")  # sorted rows: explain looks them up
+        rows, w = rows[order], w[order]
+        person = _Person(ids=anime_ids, rows=rows, weights=w, scores=None)
         if not (w > 0).any():
             return person
         unseen = np.ones(len(self.item_ids), dtype=np.bool_)
         unseen[rows] = False
         parts: list[tuple[NDArray[np.float32], float, str]] = []
         if self._has_factors:
-            u, chol = fold_in(self.arrays.factors, self._gram_reg, rows, w, self.params.alpha)
-            person.chol = chol
+            u, chol, y = fold_in(self.arrays.factors, self._gram_reg, rows, w, self.params.alpha)
+            person.chol, person.y = chol, y
             person.conf = np.maximum(self.params.alpha * np.abs(w.astype(np.float64)), 1.0)
-            parts.append(
-                ((self.arrays.factors @ u.astype(np.float32)), self.params.blend_factors, "f")
-            )
+            beta = self.params.blend_factors if self._has_ease else 1.0
+            parts.append((self.arrays.factors @ u.astype(np.float32), beta, "f"))
         if self._has_ease:
-            starts = self._ease_indptr[rows]
-            lengths = self._ease_indptr[rows + 1] - starts
-            owner = np.repeat(np.arange(len(rows)), lengths)
-            offsets = np.cumsum(lengths) - lengths
-            pos = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets, lengths)
-            pos += np.repeat(starts, lengths)
-            person.ease_pos, person.ease_owner = pos, owner
             # EASE sees positive weights only: a 👎 or a dropped show acts through the
             # factor part (docs/model.md, feedback simulation: penalising a disliked
             # title's EASE neighbourhood also buried the person's own taste).
-            ease_scores = np.bincount(
-                self._ease_indices[pos],
-                weights=self._ease_data[pos] * np.maximum(w, 0.0)[owner],
-                minlength=len(self.item_ids),
-            ).astype(np.float32)
+            positive = w > 0
+            sub = self._ease[rows[positive]]
+            ease_scores = np.asarray(sub.T @ w[positive], dtype=np.float32).ravel()
             parts.append((ease_scores, 1.0 - self.params.blend_factors, "e"))
         if len(parts) == 1:
             scores, _, kind = parts[0]
@@ -441,11 +457,12 @@ class Recommender:
         m = len(self.item_ids)
         parts: list[tuple[NDArray[np.float32], float]] = []
         if self._has_factors:
-            parts.append((self._unit_factors @ self._unit_factors[j], self.params.blend_factors))
+            beta = self.params.blend_factors if self._has_ease else 1.0
+            parts.append((self._unit_factors @ self._unit_factors[j], beta))
         if self._has_ease:
             row = np.zeros(m, dtype=np.float32)
-            lo, hi = self._ease_indptr[j], self._ease_indptr[j + 1]
-            row[self._ease_indices[lo:hi]] = self._ease_data[lo:hi]
+            lo, hi = self._ease.indptr[j], self._ease.indptr[j + 1]
+            row[self._ease.indices[lo:hi]] = self._ease.data[lo:hi]
             parts.append((row, 1.0 - self.params.blend_factors))
         if len(parts) == 1:
             return parts[0][0]

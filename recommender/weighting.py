@@ -50,7 +50,7 @@ How it was chosen (the evaluation protocol of docs/model.md; Recall@20, mean of 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,30 +103,39 @@ class WeightPolicy:
 
     def person_weights(
         self,
-        entries: Iterable[ListEntry],
+        entries: Sequence[ListEntry],
         liked: Collection[int] = (),
         disliked: Collection[int] = (),
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        """One person's (anime ids, weights): list entries, then 👍/👎 overriding them.
+        """One person's (anime ids, weights), sorted by id: list entries, then 👍/👎.
 
         A later entry for the same anime replaces an earlier one; a 👍 or 👎 replaces the
         list entry (it is newer); an anime both 👍'd and 👎'd counts as 👎. Zero weights
         are dropped.
         """
-        items = list(entries)
-        by_id: dict[int, float] = {}
-        if items:
-            w = self.weights([int(e.status) for e in items], [e.score for e in items])
-            for entry, weight in zip(items, w.tolist(), strict=True):
-                by_id[int(entry.anime_id)] = weight
-        for anime_id in liked:
-            by_id[int(anime_id)] = self.thumbs_up
-        for anime_id in disliked:
-            by_id[int(anime_id)] = self.thumbs_down
-        ids = np.fromiter(by_id.keys(), dtype=np.int64, count=len(by_id))
-        weights = np.fromiter(by_id.values(), dtype=np.float32, count=len(by_id))
-        keep = weights != 0
-        return ids[keep], weights[keep]
+        n = len(entries)
+        ids = np.fromiter((e.anime_id for e in entries), dtype=np.int64, count=n)
+        status = np.fromiter((e.status for e in entries), dtype=np.int16, count=n)
+        score = np.fromiter((e.score for e in entries), dtype=np.int16, count=n)
+        up = np.fromiter(liked, dtype=np.int64, count=len(liked))
+        down = np.fromiter(disliked, dtype=np.int64, count=len(disliked))
+        all_ids = np.concatenate([ids, up, down])
+        weights = np.concatenate(
+            [
+                self.weights(status, score),
+                np.full(len(up), self.thumbs_up, dtype=np.float32),
+                np.full(len(down), self.thumbs_down, dtype=np.float32),
+            ]
+        )
+        # the last row per id wins: entries in list order, then 👍, then 👎
+        order = np.lexsort((np.arange(len(all_ids)), all_ids))
+        sorted_ids = all_ids[order]
+        last = np.ones(len(order), dtype=np.bool_)
+        if len(order) > 1:
+            last[:-1] = sorted_ids[1:] != sorted_ids[:-1]
+        out_ids, out_w = sorted_ids[last], weights[order][last]
+        keep = out_w != 0
+        return out_ids[keep], out_w[keep].astype(np.float32)
 
 
 DEFAULT_POLICY = WeightPolicy()

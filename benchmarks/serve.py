@@ -1,0 +1,487 @@
+"""Serving and training speed of the default model, with naive baselines from the same run.
+
+Serving, at the full 2020 catalogue (the shipped 17,562-anime catalog with synopses;
+synthetic item factors and pruned EASE rows of the default model's shapes; 5% of the
+anime left out of the model so ``similar`` also takes the content path), each in a fresh
+process so its RSS is its own:
+
+* ours: ``load_model`` then, per synthetic person (list lengths and popularity drawn
+  like the Kaggle 2020 ``animelist``: mean 335 entries, heavy tail), ``recommend`` 10 +
+  ``explain`` each pick (what one ``/recommend`` page costs); ``similar`` 10 per anime;
+* naive: ``implicit``'s own API on the same factors: ``recommend(recalculate_user=True)``
+  + 10 x ``explain`` per person (each re-solving the person), ``similar_items``.
+
+Training on synthetic Kaggle-2020-shaped interactions generated in numpy (no CSV):
+
+* ours: :func:`recommender.train.train_model` with the default parameters;
+* naive (``--quick`` scale only, where it finishes): the textbook version of the same
+  model: no list cap, single-threaded Gram, float64 ``numpy.linalg.inv``.
+
+Usage::
+
+    python benchmarks/serve.py            # serving + training at full scale (325k x 17.5k)
+    python benchmarks/serve.py --quick    # serving + training at 20k users (minutes)
+    python benchmarks/serve.py --skip-train
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+from _measure import mb, run_child  # noqa: E402
+
+FULL_USERS, FULL_ROWS = 325_000, 109_000_000
+QUICK_USERS = 20_000
+ROWS_PER_USER = FULL_ROWS / FULL_USERS
+N_ANIME = 17_500
+
+
+def _vm(key: str) -> int:
+    """A /proc/self/status figure in KiB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _synth_module() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth_animelist", HERE / "synth_animelist.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("synth_animelist", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def synthetic_interactions(users: int, rows: int, anime_ids: Any, seed: int = 0) -> Any:
+    """Kaggle-2020-shaped interactions straight into numpy columns (no CSV)."""
+    import numpy as np
+
+    from recommender.kaggle import Interactions
+
+    synth = _synth_module()
+    rng = np.random.default_rng(seed)
+    n = len(anime_ids)
+    cdf = np.cumsum(synth.popularity(n))
+    lengths = synth.list_lengths(rng, users, rows, max(1, n // 2))
+    episodes = np.full(n, 12, dtype=np.int32)
+    cols: dict[str, list[Any]] = {k: [] for k in ("u", "a", "st", "sc", "ep")}
+    step = 20_000
+    for start in range(0, users, step):
+        table = synth.generate_chunk(
+            rng, start, lengths[start : start + step], cdf, anime_ids.astype(np.int32), episodes
+        )
+        cols["u"].append(table.column("user_id").to_numpy())
+        cols["a"].append(table.column("anime_id").to_numpy())
+        cols["st"].append(table.column("watching_status").to_numpy())
+        cols["sc"].append(table.column("rating").to_numpy())
+        cols["ep"].append(table.column("watched_episodes").to_numpy())
+    return Interactions(
+        np.concatenate(cols["u"]).astype(np.int32),
+        np.concatenate(cols["a"]).astype(np.int32),
+        np.concatenate(cols["st"]).astype(np.int8),
+        np.concatenate(cols["sc"]).astype(np.int8),
+        np.minimum(np.concatenate(cols["ep"]), 32767).astype(np.int16),
+    )
+
+
+# ---- children ------------------------------------------------------------------------------------
+
+
+def child_build(out: str) -> dict[str, Any]:
+    """Write a full-catalogue synthetic artifact of the default model's shapes."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recommender.artifact import write_artifact
+    from recommender.content import content_matrix
+    from recommender.kaggle import load_dataset
+    from recommender.model import ModelArrays, ModelInfo, Recommender, ServeParams
+    from recommender.train import TrainParams
+
+    catalog = load_dataset(progress=False).catalog
+    assert catalog is not None
+    params = TrainParams()
+    rng = np.random.default_rng(0)
+    in_model = np.sort(rng.permutation(len(catalog))[: int(len(catalog) * 0.95)])
+    ids = catalog.ids[in_model].astype(np.int64)
+    m, f, k = len(ids), params.factors, params.ease_keep
+    factors = rng.normal(0.0, 0.1, size=(m, f)).astype(np.float32)
+    cols = np.sort(rng.integers(0, m, size=(m, k)), axis=1)
+    ease = sp.csr_matrix(
+        (
+            rng.normal(0, 0.01, size=m * k).astype(np.float32),
+            cols.ravel().astype(np.int32),
+            np.arange(0, m * k + 1, k),
+        ),
+        shape=(m, m),
+    )
+    ease.sum_duplicates()
+    arrays = ModelArrays(
+        item_ids=ids,
+        factors=factors,
+        ease=ease,
+        popularity=rng.integers(3, 100_000, size=m).astype(np.float32),
+        content_ids=catalog.ids.astype(np.int64),
+        content=content_matrix(catalog),
+    )
+    info = ModelInfo(
+        "bench-synthetic",
+        "als+ease",
+        "2020-01-01T00:00:00+00:00",
+        325_000,
+        FULL_ROWS,
+        m,
+        params=params.to_dict(),
+    )
+    serve = ServeParams(
+        regularization=params.regularization,
+        alpha=params.alpha,
+        blend_factors=params.blend_factors,
+        norm_top=params.norm_top,
+    )
+    path = write_artifact(Recommender(arrays, catalog, info, serve), Path(out))
+    return {"path": str(path), "items": m, "catalog": len(catalog)}
+
+
+def _people(model: Any, count: int, seed: int = 1) -> list[Any]:
+    import numpy as np
+
+    from recommender.types import ListEntry, Status
+
+    synth = _synth_module()
+    rng = np.random.default_rng(seed)
+    ids = model.catalog.ids
+    order = ids[np.argsort(-model.catalog.members, kind="stable")]  # popularity rank -> id
+    cdf = np.cumsum(synth.popularity(len(order)))
+    lengths = synth.list_lengths(rng, count, int(count * ROWS_PER_USER), len(order) // 2)
+    statuses = [Status.COMPLETED] * 6 + [Status.WATCHING, Status.DROPPED, Status.PLAN_TO_WATCH]
+    people = []
+    for length in lengths:
+        picks = np.unique(np.searchsorted(cdf, rng.random(int(length))))
+        picks = np.minimum(picks, len(order) - 1)
+        people.append(
+            [
+                ListEntry(
+                    int(order[p]),
+                    statuses[int(rng.integers(len(statuses)))],
+                    int(rng.integers(0, 11)),
+                )
+                for p in picks
+            ]
+        )
+    return people
+
+
+def _percentiles(ms: list[float]) -> dict[str, float]:
+    import numpy as np
+
+    arr = np.asarray(ms)
+    return {
+        "p50_ms": float(np.percentile(arr, 50)),
+        "p99_ms": float(np.percentile(arr, 99)),
+        "mean_ms": float(arr.mean()),
+        "per_second": float(1000.0 / arr.mean()),
+        "calls": len(ms),
+    }
+
+
+def child_serve(path: str, people: int) -> dict[str, Any]:
+    """Our serving path: load, then recommend + explain per person, similar per anime."""
+    import time
+
+    import numpy as np
+
+    from recommender.artifact import load_model
+    from recommender.types import Filters
+
+    rss_start = _vm("VmRSS")
+    t = time.perf_counter()
+    model = load_model(Path(path))
+    load_s = time.perf_counter() - t
+    rss_loaded = _vm("VmRSS")
+    persons = _people(model, people)
+    for entries in persons[:20]:  # warm-up (filter-mask cache, allocator)
+        model.recommend(entries, 10, Filters())
+    rec_ms = []
+    for entries in persons:
+        t = time.perf_counter()
+        picks = model.recommend(entries, 10, Filters())
+        for pick in picks:
+            model.explain(entries, pick.anime_id)
+        rec_ms.append((time.perf_counter() - t) * 1000)
+    rng = np.random.default_rng(2)
+    queries = rng.choice(model.catalog.ids, size=people, replace=False).tolist()
+    cold = sum(not model.knows(q) for q in queries)
+    sim_ms = []
+    for q in queries:
+        t = time.perf_counter()
+        model.similar(int(q), 10, Filters())
+        sim_ms.append((time.perf_counter() - t) * 1000)
+    lengths = [len(p) for p in persons]
+    return {
+        "load_seconds": load_s,
+        "recommend": _percentiles(rec_ms),
+        "similar": _percentiles(sim_ms),
+        "similar_cold_share": cold / len(queries),
+        "list_length_mean": float(np.mean(lengths)),
+        "list_length_max": int(np.max(lengths)),
+        "rss_before_load_kib": rss_start,
+        "rss_loaded_kib": rss_loaded,
+        "rss_end_kib": _vm("VmRSS"),
+        "vmhwm": _vm("VmHWM"),
+    }
+
+
+def child_naive(path: str, people: int) -> dict[str, Any]:
+    """implicit's own API on the same factors: recalculate_user per call, explain per pick."""
+    import time
+    import warnings
+
+    import numpy as np
+    import scipy.sparse as sp
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    from recommender.artifact import load_model
+
+    model = load_model(Path(path))
+    params = model.params
+    als = AlternatingLeastSquares(
+        factors=model.arrays.factors.shape[1],
+        regularization=params.regularization,
+        alpha=params.alpha,
+        num_threads=1,
+    )
+    als.item_factors = model.arrays.factors
+    als.user_factors = np.zeros((1, model.arrays.factors.shape[1]), dtype=np.float32)
+    nsfw_rows = np.flatnonzero(model.catalog.nsfw[model._cat_rows])
+    persons = _people(model, people)
+    row_of = {int(a): r for r, a in enumerate(model.item_ids.tolist())}
+    rows_csr = []
+    for entries in persons:
+        ids, weights = params.policy.person_weights(entries)
+        keep = [i for i, a in enumerate(ids.tolist()) if a in row_of]
+        cols = np.asarray([row_of[int(ids[i])] for i in keep], dtype=np.int32)
+        rows_csr.append(
+            sp.csr_matrix(
+                (weights[keep], (np.zeros(len(cols), dtype=np.int32), cols)),
+                shape=(1, len(model.item_ids)),
+            )
+        )
+    rec_ms = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for user_items in rows_csr:
+            t = time.perf_counter()
+            picks, _ = als.recommend(
+                0, user_items, N=10, recalculate_user=True, filter_items=nsfw_rows
+            )
+            for pick in picks:
+                als.explain(0, user_items, int(pick))
+            rec_ms.append((time.perf_counter() - t) * 1000)
+        rng = np.random.default_rng(2)
+        queries = rng.integers(0, len(model.item_ids), size=people)
+        sim_ms = []
+        for q in queries:
+            t = time.perf_counter()
+            als.similar_items(int(q), N=11)
+            sim_ms.append((time.perf_counter() - t) * 1000)
+    return {
+        "recommend": _percentiles(rec_ms),
+        "similar": _percentiles(sim_ms),
+        "vmhwm": _vm("VmHWM"),
+    }
+
+
+def child_train(users: int, naive: bool) -> dict[str, Any]:
+    """Generate synthetic interactions in numpy, then time the default training (or naive)."""
+    import time
+    import warnings
+
+    import numpy as np
+
+    from recommender.kaggle import load_dataset
+    from recommender.train import TrainParams, train_model
+
+    catalog = load_dataset(progress=False).catalog
+    assert catalog is not None
+    anime_ids = catalog.ids[np.argsort(-catalog.members, kind="stable")][:N_ANIME]
+    t = time.perf_counter()
+    interactions = synthetic_interactions(users, int(users * ROWS_PER_USER), anime_ids)
+    gen_s = time.perf_counter() - t
+    t = time.perf_counter()
+    if not naive:
+        model = train_model(interactions, catalog, TrainParams(), progress=True)
+        seconds = time.perf_counter() - t
+        return {
+            "rows": len(interactions),
+            "users": users,
+            "generate_seconds": gen_s,
+            "train_seconds": seconds,
+            "items": len(model.item_ids),
+            "vmhwm": _vm("VmHWM"),
+        }
+    # naive: the textbook pipeline of the same model (no cap, 1-thread Gram, float64 inverse)
+    import implicit
+    import scipy.sparse as sp
+
+    params = TrainParams()
+    w = params.policy.weights(interactions.status, interactions.score)
+    keep = w != 0
+    _, rows = np.unique(interactions.user_ids[keep], return_inverse=True)
+    item_ids, cols = np.unique(interactions.anime_ids[keep], return_inverse=True)
+    x = sp.csr_matrix((w[keep], (rows, cols)), shape=(rows.max() + 1, len(item_ids)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        als = implicit.als.AlternatingLeastSquares(
+            factors=params.factors,
+            regularization=params.regularization,
+            alpha=params.alpha,
+            iterations=params.iterations,
+            use_gpu=False,
+            random_state=0,
+        )
+        als.fit(x, show_progress=False)
+    xp = x.copy()
+    xp.data = np.maximum(xp.data, 0)
+    xp.eliminate_zeros()
+    g = (xp.T @ xp).toarray().astype(np.float64)
+    g[np.diag_indices_from(g)] += params.ease_lambda + params.ease_kappa * np.diag(g)
+    p = np.linalg.inv(g)
+    b = p / -np.diag(p)
+    seconds = time.perf_counter() - t
+    return {
+        "rows": len(interactions),
+        "users": users,
+        "generate_seconds": gen_s,
+        "train_seconds": seconds,
+        "items": b.shape[0],
+        "vmhwm": _vm("VmHWM"),
+    }
+
+
+# ---- parent --------------------------------------------------------------------------------------
+
+
+def _child(kind: str, *args: str) -> Any:
+    return run_child([sys.executable, str(Path(__file__).resolve()), "--child", kind, *args])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="train at 20k users, not 325k")
+    parser.add_argument("--people", type=int, default=2000, help="serving calls per measure")
+    parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--skip-serve", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        if kind == "build":
+            result = child_build(rest[0])
+        elif kind == "serve":
+            result = child_serve(rest[0], int(rest[1]))
+        elif kind == "naive":
+            result = child_naive(rest[0], int(rest[1]))
+        else:
+            result = child_train(int(rest[0]), rest[1] == "naive")
+        print(json.dumps(result))
+        return 0
+
+    report: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+    print(f"machine: {report['machine']}, python {platform.python_version()}")
+    if not args.skip_serve:
+        with tempfile.TemporaryDirectory() as tmp:
+            built = _child("build", tmp).result
+            size = sum(p.stat().st_size for p in Path(built["path"]).iterdir())
+            print(
+                f"\nserving: {built['catalog']:,} anime in the catalog, {built['items']:,} in "
+                f"the model; artifact {mb(size)}; {args.people:,} people, 1 thread"
+            )
+            ours = _child("serve", built["path"], str(args.people))
+            naive = _child("naive", built["path"], str(args.people))
+        o, n = ours.result, naive.result
+        report["serve"] = {"ours": o, "naive_implicit": n, "artifact_bytes": size}
+        print(f"  lists: mean {o['list_length_mean']:.0f} entries, max {o['list_length_max']:,}")
+        print(f"  {'':34s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s}")
+        rows = [
+            ("recommend+explain (ours)", o["recommend"]),
+            ("recommend+explain (implicit)", n["recommend"]),
+            ("similar (ours)", o["similar"]),
+            ("similar_items (implicit)", n["similar"]),
+        ]
+        for name, r in rows:
+            print(f"  {name:34s} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['per_second']:8.0f}")
+        rr = n["recommend"]["p50_ms"] / o["recommend"]["p50_ms"]
+        rr99 = n["recommend"]["p99_ms"] / o["recommend"]["p99_ms"]
+        print(
+            f"  recommend+explain: ours is x{rr:.1f} faster at p50, x{rr99:.1f} at p99 "
+            f"than implicit's recalculate_user + explain"
+        )
+        rs = n["similar"]["p50_ms"] / o["similar"]["p50_ms"]
+        print(
+            f"  similar: implicit similar_items/ours at p50 = x{rs:.2f} (ours adds EASE, "
+            f"filters and the content path for {o['similar_cold_share']:.0%} cold anime)"
+        )
+        print(
+            f"  serving RSS: {o['rss_loaded_kib'] / 1024:.0f} MB after load "
+            f"({o['rss_before_load_kib'] / 1024:.0f} MB of it imports), "
+            f"{o['rss_end_kib'] / 1024:.0f} MB after the run, peak {mb(ours.peak_rss_bytes)}; "
+            f"load {o['load_seconds']:.2f} s"
+        )
+        ok = (
+            o["recommend"]["p50_ms"] <= 5
+            and o["recommend"]["p99_ms"] <= 25
+            and ours.peak_rss_bytes <= 400e6
+        )
+        print(f"  targets p50 <= 5 ms, p99 <= 25 ms, RSS <= 400 MB: {'met' if ok else 'MISSED'}")
+    if not args.skip_train:
+        users = QUICK_USERS if args.quick else FULL_USERS
+        print(
+            f"\ntraining the default model on synthetic data: {users:,} users x {N_ANIME:,} "
+            f"anime, ~{users * ROWS_PER_USER / 1e6:,.1f}M rows"
+        )
+        ours = _child("train", str(users), "ours")
+        t = ours.result
+        print(
+            f"  ours: {t['train_seconds']:.1f} s ({t['rows']:,} rows, {t['items']:,} model "
+            f"anime), peak RSS {mb(ours.peak_rss_bytes)}; generating took "
+            f"{t['generate_seconds']:.0f} s"
+        )
+        report["train"] = {"ours": t, "ours_peak_rss": ours.peak_rss_bytes}
+        if args.quick:
+            naive = _child("train", str(users), "naive")
+            nv = naive.result
+            print(
+                f"  naive (no cap, 1-thread Gram, float64 inv): {nv['train_seconds']:.1f} s, "
+                f"peak RSS {mb(naive.peak_rss_bytes)}: ours is "
+                f"x{nv['train_seconds'] / t['train_seconds']:.1f} faster"
+            )
+            report["train"]["naive"] = nv
+        else:
+            target = 300.0
+            print(f"  target <= 5 min: {'met' if t['train_seconds'] <= target else 'MISSED'}")
+    if args.json:
+        print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
