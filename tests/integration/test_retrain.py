@@ -99,16 +99,19 @@ async def add_person(store: Storage, name: str, entries: list[FetchedEntry]) -> 
     return person
 
 
+def factor_cosine(model: Recommender, a: int, b: int) -> float:
+    rows = [int(np.flatnonzero(model.item_ids == x)[0]) for x in (a, b)]
+    fa, fb = model.arrays.factors[rows[0]], model.arrays.factors[rows[1]]
+    return float(fa @ fb / (np.linalg.norm(fa) * np.linalg.norm(fb)))
+
+
 async def test_votes_and_new_anime_reach_the_trained_model(
     store: Storage, models_dir: Path, base_folder: Path
 ) -> None:
-    before = load_current(models_dir)
-    assert not before.knows(NEW_ANIME) and NEW_ANIME not in before.catalog
-    probe = [ListEntry(POPULAR, Status.COMPLETED, 10)]
-    disliked_target = next(s.anime_id for s in before.recommend(probe, 5, Filters(allow_nsfw=True)))
-    rank_before = score_of(before, probe, disliked_target)
-    for i in range(40):
-        person = await add_person(
+    """40 fans of FMA:B link lists (with a new anime); a control retrain, then one with votes."""
+    assert NEW_ANIME not in load_current(models_dir).catalog
+    people = [
+        await add_person(
             store,
             f"fan{i}",
             [
@@ -116,21 +119,31 @@ async def test_votes_and_new_anime_reach_the_trained_model(
                 FetchedEntry(NEW_ANIME, "Brand New Show", Status.COMPLETED, 9, 12),
             ],
         )
-        await store.record_feedback(person, disliked_target, -1, "telegram")
+        for i in range(40)
+    ]
     job = retrainer(store, models_dir, base_folder)
-    outcome = await job.retrain()
-    assert outcome.accepted, outcome.reason
+    control = await job.retrain()
+    assert control.accepted, control.reason
+    before = job.models.current
+    # the new anime joined the catalog (title from the lists) with trained factors
+    assert before.catalog.get(NEW_ANIME).title == "Brand New Show"
+    assert before.knows(NEW_ANIME)
+    probe = [ListEntry(POPULAR, Status.COMPLETED, 10)]
+    assert NEW_ANIME in [s.anime_id for s in before.recommend(probe, 20, Filters())]
+    picks = [s.anime_id for s in before.recommend(probe, 12, Filters(allow_nsfw=True))]
+    down, up = picks[9], picks[10]  # mid-page titles, room to move either way
+    for person in people:
+        await store.record_feedback(person, down, -1, "telegram")
+        await store.record_feedback(person, up, 1, "telegram")
+    voted = await job.retrain()
+    assert voted.accepted, voted.reason
     after = job.models.current
-    assert after is not before and after.info.version == outcome.version
-    assert current_version(models_dir) == outcome.version
-    # the new anime joined the catalog (title from the lists) and has trained factors
-    assert after.catalog.get(NEW_ANIME).title == "Brand New Show"
-    assert after.knows(NEW_ANIME)
-    row = int(np.flatnonzero(after.item_ids == NEW_ANIME)[0])
-    assert np.abs(after.arrays.factors[row]).sum() > 0
-    assert NEW_ANIME in [s.anime_id for s in after.recommend(probe, 20, Filters())]
-    # 40 people who love FMA:B and 👎 the target push it down for an FMA:B fan
-    assert score_of(after, probe, disliked_target) > rank_before
+    assert after.info.version == voted.version == current_version(models_dir)
+    # same people, same data, only the votes differ: the trained factors moved
+    assert factor_cosine(after, POPULAR, down) < factor_cosine(before, POPULAR, down) - 0.03
+    assert factor_cosine(after, POPULAR, up) > factor_cosine(before, POPULAR, up) + 0.03
+    assert score_of(after, probe, down) > score_of(before, probe, down)
+    assert score_of(after, probe, up) < score_of(before, probe, up)
 
 
 async def test_a_worse_model_is_refused_by_the_gate(
