@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from recommender.kaggle import Dataset, SchemaError, load_dataset
 from recommender.layout import DataLayout
-from recommender.types import Status
+from recommender.types import LIST_STATUSES
 
 __all__ = ["add_arguments", "dataset_stats", "run"]
 
@@ -82,7 +82,7 @@ def dataset_stats(data: Dataset) -> dict[str, Any]:
         "rows": n,
         "users": _n_distinct(inter.user_ids),
         "anime": _n_distinct(inter.anime_ids),
-        "status": {s.mal_name: int(per_status[int(s)]) for s in Status},
+        "status": {s.mal_name: int(per_status[int(s)]) for s in LIST_STATUSES},
         "scored_rows": int(np.count_nonzero(inter.score)),
         "scored_share": float(np.count_nonzero(inter.score) / n) if n else 0.0,
         "catalog": None,

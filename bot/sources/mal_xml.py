@@ -27,7 +27,7 @@ from defusedxml import DefusedXmlException
 
 from bot.errors import BadUpload
 from bot.sources.types import FetchedEntry, FetchedList
-from recommender.types import Status
+from recommender.types import LIST_STATUSES, Status
 
 __all__ = ["DEFAULT_MAX_BYTES", "parse_mal_export"]
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 20_000_000
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
-_STATUS_CODES = {int(s) for s in Status}
+_STATUS_CODES = {int(s) for s in LIST_STATUSES}
 _FALLBACK_USERNAME = "mal-export"
 
 _HOW_TO = "Upload the .xml or .xml.gz file from myanimelist.net/panel.php?go=export."
