@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from recommender.catalog import Catalog
+from recommender.model import ModelInfo
 from recommender.types import Filters, ListEntry, Scored
 
 __all__ = ["ModelSlot", "Reason", "ServingModel"]
@@ -19,13 +20,15 @@ __all__ = ["ModelSlot", "Reason", "ServingModel"]
 class Reason(Protocol):
     """One of the person's items that pushed a pick up."""
 
-    anime_id: int
+    @property
+    def anime_id(self) -> int: ...
 
 
 class ServingModel(Protocol):
     """What the chat service needs from a trained recommender."""
 
     catalog: Catalog
+    info: ModelInfo
 
     def recommend(
         self,

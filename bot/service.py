@@ -397,17 +397,16 @@ class RecommendationService:
         """Model version, training date and quality, and what it has learnt from."""
         model = self.models.current
         stats = await self.store.stats()
-        info = getattr(model, "info", None)
+        info = model.info
         lines = ["animerec: anime picks from your MyAnimeList taste."]
-        if info is not None:
-            recall = info.recall_at_20
-            quality = f", offline Recall@20 {recall:.3f}" if recall is not None else ""
-            lines.append(
-                f"Model {info.version} ({info.algorithm}), trained {info.trained_at}{quality}."
-            )
-            lines.append(
-                f"Trained on {info.n_users:,} people and {info.n_interactions:,} list entries."
-            )
+        recall = info.recall_at_20
+        quality = f", offline Recall@20 {recall:.3f}" if recall is not None else ""
+        lines.append(
+            f"Model {info.version} ({info.algorithm}), trained {info.trained_at[:10]}{quality}."
+        )
+        lines.append(
+            f"Trained on {info.n_users:,} people and {info.n_interactions:,} list entries."
+        )
         lines.append(
             f"Here: {stats.people:,} people, {stats.linked_lists:,} linked lists, "
             f"{stats.feedback_events:,} 👍/👎 to learn from."

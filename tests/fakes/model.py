@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from recommender.catalog import Anime, Catalog
+from recommender.model import ModelInfo
 from recommender.types import Filters, ListEntry, Scored
 
 GENRES = ("Action", "Comedy", "Drama", "Romance", "Sci-Fi", "Fantasy")
@@ -58,6 +59,15 @@ class FakeModel:
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self.catalog = catalog or small_catalog()
+        self.info = ModelInfo(
+            version="fake-1",
+            algorithm="fake",
+            trained_at="2026-01-01T00:00:00+00:00",
+            n_users=3,
+            n_interactions=42,
+            n_items=len(self.catalog),
+            recall_at_20=0.5,
+        )
 
     def _affinity(self, positives: Collection[int], negatives: Collection[int]) -> dict[str, float]:
         weights: dict[str, float] = {}
