@@ -408,7 +408,8 @@ class RecommendationService:
             f"Trained on {info.n_users:,} people and {info.n_interactions:,} list entries."
         )
         lines.append(
-            f"Here: {stats.people:,} people, {stats.linked_lists:,} linked lists, "
+            f"Here: {_count(stats.people, 'person', 'people')}, "
+            f"{_count(stats.linked_lists, 'linked list', 'linked lists')}, "
             f"{stats.feedback_events:,} 👍/👎 to learn from."
         )
         lines.append(f"Catalog: {len(model.catalog):,} anime.")
@@ -429,6 +430,10 @@ def _card(number: int, anime: Anime, reason: str) -> Card:
         reason=reason,
         url=anime.url,
     )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _now() -> datetime:

@@ -267,4 +267,4 @@ async def test_concurrent_feedback_keeps_every_vote(
 async def test_about_mentions_catalog_and_counts(service: RecommendationService) -> None:
     await service.link(ALICE, "alice_mal")
     text = await service.about()
-    assert "1 linked lists" in text and "Catalog: 30 anime" in text
+    assert "1 linked list," in text and "Catalog: 30 anime" in text
