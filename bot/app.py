@@ -124,14 +124,15 @@ def build_frontends(runtime: Runtime, *, sync_commands: bool = False) -> list[Fr
     return frontends
 
 
-async def serve(settings: Settings, *, sync_commands: bool = False) -> int:
+async def serve(settings: Settings, *, sync_commands: bool = False, verbose: bool = False) -> int:
     """Run the bots until SIGINT/SIGTERM, or the terminal chat when no token is set."""
     async with open_runtime(settings) as runtime:
         frontends = build_frontends(runtime, sync_commands=sync_commands)
         if not frontends:
-            from bot.frontends.console import run_console
+            from bot.frontends.console import quiet_logs_for_chat, run_console
 
-            log.info("no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
+            print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
+            quiet_logs_for_chat(verbose=verbose)
             conversation = runtime.console_conversation("local")
             await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
             return 0
@@ -182,4 +183,4 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """``animerec run``."""
-    return asyncio.run(serve(settings, sync_commands=args.sync_commands))
+    return asyncio.run(serve(settings, sync_commands=args.sync_commands, verbose=args.verbose))

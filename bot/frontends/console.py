@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from typing import TextIO
 
@@ -15,7 +16,7 @@ from bot.config import Settings
 from bot.conversation import CONSOLE_HELP, Conversation, Reply
 from bot.replies import Page
 
-__all__ = ["add_arguments", "render", "run", "run_console"]
+__all__ = ["add_arguments", "quiet_logs_for_chat", "render", "run", "run_console"]
 
 WELCOME = "animerec terminal chat. /help for commands, Ctrl-D to quit."
 
@@ -72,6 +73,13 @@ async def run_console(
         emit("bye")
 
 
+def quiet_logs_for_chat(*, verbose: bool) -> None:
+    """Keep INFO lines out of a conversation on the terminal (``-v`` keeps them)."""
+    if not verbose:
+        root = logging.getLogger()
+        root.setLevel(max(root.level, logging.WARNING))
+
+
 def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
     """``animerec chat`` options."""
     parser.add_argument("--user", default="local", help="who you are in this chat (default: local)")
@@ -81,6 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """``animerec chat``: the terminal front end over the local database and model."""
     from bot.app import open_runtime  # the composition root; imported lazily
+
+    quiet_logs_for_chat(verbose=args.verbose)
 
     async def main() -> None:
         async with open_runtime(settings, need_tokens=False) as runtime:
