@@ -180,3 +180,29 @@ def test_training_refuses_unusable_data(tiny_catalog) -> None:  # type: ignore[n
     )
     with pytest.raises(TrainingError):
         train_model(planned, tiny_catalog, TrainParams(), progress=False)
+
+
+def test_ease_matches_the_textbook_formula() -> None:
+    import scipy.sparse as sp
+
+    from recommender.ease import _inverse_spd, _to_b_inplace, fit_ease, prune_rows
+
+    x = sp.random(300, 50, density=0.2, random_state=1, format="csr", dtype=np.float32)
+    g = (x.T @ x).toarray().astype(np.float64)
+    g[np.diag_indices(50)] += 5.0 + 0.1 * np.diag(g)
+    p = np.linalg.inv(g)
+    want = p / -np.diag(p)
+    np.fill_diagonal(want, 0.0)
+    np.testing.assert_allclose(fit_ease(x, 5.0, 0.1), want, atol=1e-6)
+    blocked = _to_b_inplace(_inverse_spd(g.astype(np.float32), 1), block=16)
+    np.testing.assert_allclose(blocked, want, atol=1e-6)
+    pruned = prune_rows(want.astype(np.float32), 5).toarray()
+    assert ((pruned != 0).sum(axis=1) <= 5).all()
+    row = np.abs(want[0])
+    assert set(np.flatnonzero(pruned[0])) == set(np.argsort(-row)[:5])
+
+
+def test_content_tokenizer_drops_stop_words() -> None:
+    from recommender.content import tokenize
+
+    assert tokenize("The swordsman's village (Source: MAL Rewrite)") == ["swordsman's", "village"]
