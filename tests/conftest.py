@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from bot.storage import Storage
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -19,6 +22,16 @@ def shared_data() -> Path:
             "evaluation files live outside the repo and are not redistributed)"
         )
     return SHARED_DATA
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Storage]:
+    """A migrated :class:`Storage` on a fresh SQLite file in ``tmp_path`` (closed afterwards)."""
+    opened = await Storage.open(tmp_path / "animerec.sqlite3")
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 # ---- tiny recommender fixtures (recommender/model, artifact, ranking tests) -------------------

@@ -21,7 +21,6 @@ import asyncio
 import gzip
 import logging
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,15 +82,6 @@ async def mal() -> AsyncIterator[FakeMal]:
     async with FakeMal() as server:
         server.add_user("alice_mal", ALICE_LIST)
         yield server
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "animerec.sqlite3")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,15 +68,6 @@ async def mal() -> AsyncIterator[FakeMal]:
     async with FakeMal() as mal:
         mal.add_user("alice", ALICE_LIST)
         yield mal
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "animerec.sqlite3")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture

@@ -44,13 +44,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[Storage]:
-    """A migrated :class:`Storage` on a fresh SQLite file (closed afterwards)."""
-    store = await Storage.open(db_path)
-    try:
-        yield store
-    finally:
-        await store.close()
+async def storage(store: Storage) -> Storage:
+    """The shared ``store`` fixture, under the name the storage tests use."""
+    return store
 
 
 @pytest.fixture

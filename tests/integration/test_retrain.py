@@ -12,7 +12,6 @@ import logging
 import os
 import shutil
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +64,6 @@ def models_dir(initial_models: Path, tmp_path: Path) -> Path:
     target = tmp_path / "models"
     shutil.copytree(initial_models, target)
     return target
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "retrain.sqlite3")
-    yield store
-    await store.close()
 
 
 def retrainer(store: Storage, models_dir: Path, base: Path, **kw: object) -> Retrainer:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -50,15 +48,6 @@ class FakeFetcher:
         if progress is not None:
             await progress(len(self.lists[username]))
         return FetchedList(username, "mal", tuple(self.lists[username]))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "animerec.sqlite3")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture
@@ -151,7 +140,9 @@ async def test_toggle_and_remove_undo(service: RecommendationService, store: Sto
     assert await store.feedback_for(person) == {}
 
 
-async def test_strangers_feedback_is_ignored(service: RecommendationService, store: Storage) -> None:
+async def test_strangers_feedback_is_ignored(
+    service: RecommendationService, store: Storage
+) -> None:
     page = await service.recommend(ALICE, CHAT)
     anime = page.cards[0].anime_id
     await show(service, page.batch_id, [anime])
