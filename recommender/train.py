@@ -272,9 +272,10 @@ def train_model(
         raise ValueError(f"unknown algorithm {params.algorithm!r}; choose from {ALGORITHMS}")
 
     def say(message: str) -> None:
-        log.info(message)
         if progress:
             print(f"train: {message}", file=sys.stderr, flush=True)
+        else:
+            log.info(message)
 
     started = time.perf_counter()
     x, item_ids, popularity, n_users, n_rows = _training_matrix(interactions, catalog, params, say)
