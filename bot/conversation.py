@@ -8,6 +8,7 @@ parsing but call the same service methods and show the same :data:`HELP`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -191,7 +192,9 @@ class Conversation:
 
 
 def _read_upload(path: Path) -> bytes:
-    return path.expanduser().read_bytes()
+    with contextlib.suppress(RuntimeError):  # no home directory known: keep "~" literal
+        path = path.expanduser()
+    return path.read_bytes()
 
 
 def _message_id(page: Page, number: int) -> str:
