@@ -10,26 +10,42 @@ from bot.frontends.console import run_console
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.sources.mal import MalClient
+from bot.sources.types import FetchedEntry
 from bot.storage import Storage
+from recommender.types import Status
+from tests.fakes.mal_server import DEFAULT_CLIENT_ID, FakeMal
 from tests.fakes.model import FakeModel
-from tests.integration.test_service import FakeFetcher
+
+ALICE_LIST = [
+    FetchedEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
+    FetchedEntry(2, "Show 02", Status.COMPLETED, 8, 12),
+    FetchedEntry(3, "Show 03", Status.DROPPED, 3, 2),
+    FetchedEntry(99_999, "Not In Catalog", Status.COMPLETED, 9, 12),
+]
 
 
 async def chat(tmp_path: Path, script: str, user: str = "local") -> str:
+    """Pipe ``script`` through the terminal chat: real SQLite, real MalClient over a fake MAL."""
     store = await Storage.open(tmp_path / "console.sqlite3")
     try:
-        service = RecommendationService(
-            store,
-            ModelSlot(FakeModel()),
-            FakeFetcher(),
-            page_size=4,
-            link_cooldown=Cooldown(0),
-            recommend_cooldown=Cooldown(0),
-        )
-        conversation = Conversation(service, UserRef("console", user), ChatRef("console", "tty"))
-        out = io.StringIO()
-        await run_console(conversation, io.StringIO(script), out, interactive=False)
-        return out.getvalue()
+        async with FakeMal() as mal, mal.http_client() as http:
+            mal.add_user("alice_mal", ALICE_LIST)
+            fetcher = MalClient(http, DEFAULT_CLIENT_ID, mal.base_url)
+            service = RecommendationService(
+                store,
+                ModelSlot(FakeModel()),
+                fetcher,
+                page_size=4,
+                link_cooldown=Cooldown(0),
+                recommend_cooldown=Cooldown(0),
+            )
+            conversation = Conversation(
+                service, UserRef("console", user), ChatRef("console", "tty")
+            )
+            out = io.StringIO()
+            await run_console(conversation, io.StringIO(script), out, interactive=False)
+            return out.getvalue()
     finally:
         await store.close()
 
