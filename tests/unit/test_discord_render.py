@@ -32,26 +32,14 @@ from bot.frontends.discord_render import (
     page_summary,
 )
 from bot.replies import Card, Page
-
-EMBED_TOTAL_LIMIT = 6000
+from tests.fakes import cards
 
 
 def make_card(**changes: object) -> Card:
-    fields: dict[str, object] = {
-        "number": 1,
-        "anime_id": 5114,
-        "title": "Fullmetal Alchemist: Brotherhood",
-        "english_title": None,
-        "kind": "TV",
-        "year": 2009,
-        "mal_score": 9.1,
-        "members": 3_200_000,
-        "genres": ("Action", "Drama"),
-        "reason": "because you liked Fullmetal Alchemist (10/10)",
-        "url": "https://myanimelist.net/anime/5114",
-    }
-    fields.update(changes)
-    return Card(**fields)  # type: ignore[arg-type]
+    return cards.make_card(**{"reason": "because you liked Fullmetal Alchemist (10/10)", **changes})
+
+
+EMBED_TOTAL_LIMIT = 6000
 
 
 def make_page(header: str = "Picks for you", n: int = 3, footer: str | None = "Rate them") -> Page:

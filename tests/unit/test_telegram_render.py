@@ -7,27 +7,10 @@ import sys
 import pytest
 
 from bot.frontends import telegram_render as render
-from bot.replies import Card, Page
+from bot.replies import Page
+from tests.fakes.cards import make_card as card
 
 LARGEST_ID = sys.maxsize  # far beyond any MAL id (they are 5-6 digits)
-
-
-def card(**changes: object) -> Card:
-    fields: dict[str, object] = {
-        "number": 1,
-        "anime_id": 5114,
-        "title": "Fullmetal Alchemist: Brotherhood",
-        "english_title": None,
-        "kind": "TV",
-        "year": 2009,
-        "mal_score": 9.1,
-        "members": 3_200_000,
-        "genres": ("Action", "Drama"),
-        "reason": "because you liked Steins;Gate (10/10)",
-        "url": "https://myanimelist.net/anime/5114",
-    }
-    fields.update(changes)
-    return Card(**fields)  # type: ignore[arg-type]
 
 
 def test_card_text_has_every_fact() -> None:
