@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -167,6 +168,26 @@ def _is_memory(path: str) -> bool:
     return path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path
 
 
+async def _enable_wal(db: aiosqlite.Connection, busy_timeout: float) -> str:
+    """Switch to WAL; the resulting journal mode.
+
+    Changing the journal mode of a new file does not wait in SQLite's busy handler:
+    it fails at once with "database is locked" while another connection is opening
+    it too (two processes starting together). Retry within the busy timeout.
+    """
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.01
+    while True:
+        try:
+            rows = list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))
+            return str(rows[0][0]).lower()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + delay > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 async def _connect(path: str, busy_timeout: float, *, read_only: bool) -> aiosqlite.Connection:
     """Open a connection in autocommit mode with animerec's pragmas."""
     db = await aiosqlite.connect(
@@ -176,8 +197,7 @@ async def _connect(path: str, busy_timeout: float, *, read_only: bool) -> aiosql
         db.row_factory = aiosqlite.Row
         # PRAGMAs take no bound parameters; these are constants and a float we own.
         await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        rows = list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))
-        mode = str(rows[0][0]).lower()
+        mode = await _enable_wal(db, busy_timeout)
         if mode != "wal" and not _is_memory(path):
             log.warning("SQLite refused WAL mode for %s (journal_mode=%s)", path, mode)
         await db.execute("PRAGMA synchronous = NORMAL")
