@@ -65,7 +65,6 @@ class Conversation:
         self.user = user
         self.chat = chat
         self.last_page: Page | None = None
-        self._last_filters = ""
         self._notify = notify
 
     async def say(self, line: str) -> list[Reply]:
@@ -141,12 +140,10 @@ class Conversation:
 
     async def _recommend(self, rest: str) -> list[Reply]:
         page = await self.service.recommend(self.user, self.chat, rest)
-        self._last_filters = rest
         return [await self._show(page)]
 
     async def _more(self, rest: str) -> list[Reply]:
-        filters = rest or self._last_filters
-        page = await self.service.recommend(self.user, self.chat, filters, more=True)
+        page = await self.service.recommend(self.user, self.chat, rest, more=True)
         return [await self._show(page)]
 
     async def _similar(self, rest: str) -> list[Reply]:
@@ -202,6 +199,6 @@ def _message_id(page: Page, number: int) -> str:
 
 
 def _card_number(text: str) -> int:
-    if not text.isdigit() or len(text) > 3:
+    if not text.isdecimal() or len(text) > 3:
         raise InvalidInput("Which card? e.g. /like 2")
     return int(text)

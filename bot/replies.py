@@ -44,6 +44,8 @@ class Page:
     cards: tuple[Card, ...]
     batch_id: int
     footer: str | None = None
+    #: the /recommend filters this page was made with (what a "more" button should carry)
+    filter_text: str = ""
 
     @property
     def is_empty(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 MAX_QUERY = 100
 #: "more" never repeats what was shown to the person within this window.
 MORE_WINDOW = timedelta(hours=24)
+#: people (per chat) whose last /recommend filters "more" reuses; the oldest are forgotten.
+MAX_REMEMBERED_FILTERS = 10_000
 #: a fuzzy title match is taken as meant when it is this similar and this far ahead of the next.
 LEAD_FLOOR = 80.0
 CLEAR_LEAD = 5.0
@@ -100,6 +103,7 @@ class RecommendationService:
         self._link_cooldown = link_cooldown or Cooldown(interval=30.0, burst=2)
         self._recommend_cooldown = recommend_cooldown or Cooldown(interval=3.0, burst=4)
         self._person_locks = KeyedLocks()
+        self._last_filters: OrderedDict[tuple[int, ChatRef], str] = OrderedDict()
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -173,11 +177,14 @@ class RecommendationService:
     ) -> Page:
         """A page of picks: folded in from the list and 👍/👎, never seen or 👎'd titles.
 
-        ``more`` continues the session: nothing shown in the last 24 h repeats.
+        ``more`` continues the session: nothing shown in the last 24 h repeats, and
+        empty ``filter_text`` means the filters of this person's last page in this chat.
         """
         person = await self._person(user)
         self._recommend_cooldown.hit(("recommend", person))
         async with self._person_locks(person):
+            if more and not filter_text.strip():
+                filter_text = self._last_filters.get((person, chat), "")
             model = self.models.current
             filters = parse_filters(
                 filter_text,
@@ -195,13 +202,21 @@ class RecommendationService:
             batch = await self.store.record_suggestions(
                 person, chat.platform, chat.chat_id, None, [c.anime_id for c in cards]
             )
+            self._remember_filters((person, chat), filter_text)
         return Page(
             kind="recommend",
             header=self._recommend_header(taste, filters, more),
             cards=cards,
             batch_id=batch,
             footer=self._recommend_footer(taste, cards),
+            filter_text=filter_text,
         )
+
+    def _remember_filters(self, key: tuple[int, ChatRef], filter_text: str) -> None:
+        self._last_filters[key] = filter_text
+        self._last_filters.move_to_end(key)
+        while len(self._last_filters) > MAX_REMEMBERED_FILTERS:
+            self._last_filters.popitem(last=False)
 
     def _score_page(
         self, model: ServingModel, taste: _Taste, filters: Filters, exclude: set[int]
@@ -274,7 +289,7 @@ class RecommendationService:
         if len(query) > MAX_QUERY:
             raise InvalidInput(f"That title is too long (max {MAX_QUERY} characters).")
         catalog = self.models.current.catalog
-        if query.isdigit() and (anime := catalog.get(int(query))) is not None:
+        if query.isdecimal() and (anime := catalog.get(int(query))) is not None:
             return anime
         matches: list[TitleMatch] = catalog.search(query, limit=5)
         if not matches:

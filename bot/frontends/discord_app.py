@@ -28,7 +28,6 @@ import contextlib
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable
 from typing import Any, Literal
 
@@ -75,8 +74,6 @@ _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
 #: a MAL export of a very long list is a few MB uncompressed; anything bigger is not one.
 MAX_EXPORT_BYTES = 16 * 1024 * 1024
 EXPORT_SUFFIXES = (".xml", ".xml.gz", ".gz")
-#: remembered /recommend filters, for /more without arguments (bounded, best effort).
-MAX_REMEMBERED_FILTERS = 10_000
 #: at most one "fetched N entries" edit per this many seconds while linking.
 PROGRESS_EVERY = 2.0
 AUTOCOMPLETE_CHOICES = 25
@@ -253,7 +250,6 @@ class AnimeBot(discord.Client):
         self.settings = settings
         self.sync_commands = sync_commands
         self.tree = AnimeTree(self)
-        self._last_filters: OrderedDict[int, str] = OrderedDict()
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""
@@ -291,8 +287,7 @@ class AnimeBot(discord.Client):
             interaction: discord.Interaction[AnimeBot],
             filters: app_commands.Range[str, 0, 200] | None = None,
         ) -> None:
-            remembered = self._last_filters.get(interaction.user.id, "")
-            await self.show_recommendations(interaction, filters or remembered, more=True)
+            await self.show_recommendations(interaction, filters or "", more=True)
 
         @app_commands.command(name="similar", description="Anime like one you name")
         @app_commands.describe(anime="an anime title (typos are fine)")
@@ -368,14 +363,7 @@ class AnimeBot(discord.Client):
         page = await self.service.recommend(
             _user(interaction), _chat(interaction), filters, more=more
         )
-        self._remember_filters(interaction.user.id, filters)
-        await self.send_page(interaction, page, filters=filters)
-
-    def _remember_filters(self, user_id: int, filters: str) -> None:
-        self._last_filters[user_id] = filters
-        self._last_filters.move_to_end(user_id)
-        while len(self._last_filters) > MAX_REMEMBERED_FILTERS:
-            self._last_filters.popitem(last=False)
+        await self.send_page(interaction, page, filters=page.filter_text)
 
     async def link(
         self,

@@ -17,7 +17,6 @@ import contextlib
 import inspect
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -95,8 +94,6 @@ MAX_UPLOAD = 20 * 1024 * 1024
 EXPORT_SUFFIXES = (".xml", ".xml.gz", ".gz")
 #: Seconds between "fetched N entries..." edits (Telegram throttles edits).
 PROGRESS_EVERY = 1.0
-#: People whose last /recommend filters are remembered for /more (oldest dropped first).
-REMEMBERED_FILTERS = 10_000
 VOTES = {"👍": 1, "👎": -1}
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -203,7 +200,6 @@ class TelegramFrontend:
         self._redactor = TokenRedactor(token)
         self._filtered: list[logging.Filterer] = []
         self._install_redactor()  # before PTB logs its URLs (it does so in Bot.__init__)
-        self._last_filters: OrderedDict[tuple[str, str], str] = OrderedDict()
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
             .token(token)
@@ -387,15 +383,13 @@ class TelegramFrontend:
         filter_text = _arguments(_message(update))
         await self._typing(update)
         page = await self.service.recommend(_user(update), _chat(update), filter_text)
-        self._remember_filters(update, filter_text)
-        await self._send_page(update, page, filter_text)
+        await self._send_page(update, page, page.filter_text)
 
     async def _more(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        filter_text = _arguments(_message(update)) or self._recalled_filters(update)
+        filter_text = _arguments(_message(update))
         await self._typing(update)
         page = await self.service.recommend(_user(update), _chat(update), filter_text, more=True)
-        self._remember_filters(update, filter_text)
-        await self._send_page(update, page, filter_text)
+        await self._send_page(update, page, page.filter_text)
 
     async def _similar(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = _message(update)
@@ -472,12 +466,11 @@ class TelegramFrontend:
         if parsed is None:
             await query.answer(ExpiredSuggestion().user_message)
             return
-        owner, filter_text = parsed
+        owner, carried = parsed
+        filter_text = carried or ""  # left out (too long): the service recalls the last ones
         if owner != _user_id(update):
             await query.answer("Those picks are for someone else: send /recommend for yours.")
             return
-        if filter_text is None:
-            filter_text = self._recalled_filters(update)
         try:
             page = await self.service.recommend(
                 _user(update), _chat(update), filter_text, more=True
@@ -486,7 +479,7 @@ class TelegramFrontend:
             await query.answer(render.fit(error.user_message, render.MAX_TOAST))
             return
         await query.answer()
-        await self._send_page(update, page, filter_text)
+        await self._send_page(update, page, page.filter_text)
 
     async def _similar_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = _query(update)
@@ -618,16 +611,6 @@ class TelegramFrontend:
         if chat is not None:
             with contextlib.suppress(TelegramError):
                 await chat.send_action(ChatAction.TYPING)
-
-    def _remember_filters(self, update: Update, filter_text: str) -> None:
-        key = (str(_user_id(update)), str(_chat(update).chat_id))
-        self._last_filters[key] = filter_text
-        self._last_filters.move_to_end(key)
-        while len(self._last_filters) > REMEMBERED_FILTERS:
-            self._last_filters.popitem(last=False)
-
-    def _recalled_filters(self, update: Update) -> str:
-        return self._last_filters.get((str(_user_id(update)), str(_chat(update).chat_id)), "")
 
 
 # ---- update accessors ------------------------------------------------------------------------

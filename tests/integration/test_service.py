@@ -259,3 +259,15 @@ async def test_about_mentions_catalog_and_counts(service: RecommendationService)
     await service.link(ALICE, "alice_mal")
     text = await service.about()
     assert "1 linked list," in text and "Catalog: 30 anime" in text
+
+
+async def test_more_reuses_the_last_filters_of_this_chat(service: RecommendationService) -> None:
+    await service.recommend(ALICE, CHAT, "movie")
+    more = await service.recommend(ALICE, CHAT, more=True)
+    assert more.cards and all(c.kind == "Movie" for c in more.cards)
+    other_chat = await service.recommend(ALICE, ChatRef("console", "elsewhere"), more=True)
+    assert any(c.kind != "Movie" for c in other_chat.cards)  # filters are per chat
+    explicit = await service.recommend(ALICE, CHAT, "tv", more=True)
+    assert all(c.kind == "TV" for c in explicit.cards)
+    again = await service.recommend(ALICE, CHAT, more=True)  # the explicit ones are now remembered
+    assert all(c.kind == "TV" for c in again.cards)
