@@ -83,7 +83,7 @@ def anime_from_mal(payload: dict[str, object], fallback_title: str | None = None
     )
     synonyms = alt.get("synonyms")
     start = payload.get("start_date")
-    year = int(start[:4]) if isinstance(start, str) and start[:4].isdigit() else None
+    year = int(start[:4]) if isinstance(start, str) and start[:4].isdecimal() else None
     mean = payload.get("mean")
     episodes = payload.get("num_episodes")
     members = payload.get("num_list_users")

@@ -807,7 +807,7 @@ def read_status_names(path: Path) -> dict[int, str]:
         next(reader, None)
         out: dict[int, str] = {}
         for row in reader:
-            if len(row) >= 2 and row[0].strip().lstrip("-").isdigit():
+            if len(row) >= 2 and row[0].strip().lstrip("-").isdecimal():
                 out[int(row[0])] = row[1].strip()
     return out
 

@@ -78,7 +78,7 @@ def parse_feedback_data(data: str) -> tuple[int, int] | None:
     """``(value, anime_id)`` from :func:`feedback_data`, else ``None``."""
     prefix, _, rest = data.partition(":")
     code, _, anime = rest.partition(":")
-    if prefix != "fb" or code not in _VOTE_CODES or not anime.isdigit() or len(anime) > 19:
+    if prefix != "fb" or code not in _VOTE_CODES or not anime.isdecimal() or len(anime) > 19:
         return None
     return _VOTE_CODES[code], int(anime)
 
@@ -95,7 +95,7 @@ def parse_more_data(data: str) -> tuple[int, str | None] | None:
     """``(owner_id, filters)`` from :func:`more_data`; filters ``None`` when left out."""
     prefix, _, rest = data.partition(":")
     owner, sep, filters = rest.partition(":")
-    if prefix != "more" or not owner.isdigit():
+    if prefix != "more" or not owner.isdecimal():
         return None
     return int(owner), (filters if sep else None)
 
@@ -103,7 +103,7 @@ def parse_more_data(data: str) -> tuple[int, str | None] | None:
 def parse_owner_data(data: str, prefix: str) -> int | None:
     """The user id in ``<prefix>:<id>`` data (e.g. the /forget confirmation), else ``None``."""
     head, _, owner = data.partition(":")
-    if head != prefix or not owner.isdigit() or len(owner) > 20:
+    if head != prefix or not owner.isdecimal() or len(owner) > 20:
         return None
     return int(owner)
 

@@ -99,3 +99,9 @@ async def test_end_of_input_exits_and_quit_stops_early(tmp_path: Path) -> None:
     assert (await chat(tmp_path, "")).strip() == ""
     out = await chat(tmp_path, "/quit\n/help\n")
     assert "animerec finds anime" not in out
+
+
+async def test_unicode_digits_are_not_numbers(tmp_path: Path) -> None:
+    out = await chat(tmp_path, "/similar ²\n/recommend\n/like ²\n")
+    assert "Sorry, something went wrong" not in out
+    assert "Which card?" in out

@@ -120,3 +120,10 @@ def test_suggestion_and_forget_keyboards() -> None:
     assert len(str(forget.callback_data).encode()) <= render.CALLBACK_LIMIT
     assert render.parse_owner_data(str(forget.callback_data), "forget") == LARGEST_ID
     assert render.parse_owner_data("forget:x", "forget") is None
+
+
+@pytest.mark.parametrize("data", ["fb:u:²", "more:²:", "sim:³"])
+def test_forged_callback_data_with_unicode_digits_is_rejected(data: str) -> None:
+    assert render.parse_feedback_data(data) is None
+    assert render.parse_similar_data(data) is None
+    assert render.parse_more_data(data) is None
