@@ -26,6 +26,7 @@ from recommender.catalog import Catalog
 from recommender.ease import fit_ease
 from recommender.kaggle import Interactions
 from recommender.model import Recommender
+from recommender.types import ListEntry, Status
 
 __all__ = [
     "EaseBaseline",
@@ -45,6 +46,15 @@ class PersonRows:
     anime_ids: NDArray[np.int64]
     status: NDArray[np.int8]
     score: NDArray[np.int8]
+
+    def entries(self) -> list[ListEntry]:
+        """The rows as list entries (what the serving model folds in)."""
+        return [
+            ListEntry(int(a), Status(int(s)), int(sc))
+            for a, s, sc in zip(
+                self.anime_ids.tolist(), self.status.tolist(), self.score.tolist(), strict=True
+            )
+        ]
 
 
 class Scorer(Protocol):

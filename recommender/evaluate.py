@@ -45,7 +45,7 @@ from recommender.baselines import (
 from recommender.catalog import Catalog
 from recommender.kaggle import Interactions, load_dataset
 from recommender.model import Recommender
-from recommender.types import Filters, ListEntry, Status
+from recommender.types import Filters
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -168,15 +168,6 @@ def evaluate_scorer(
     return out
 
 
-def _entries(person: PersonRows) -> list[ListEntry]:
-    return [
-        ListEntry(int(a), Status(int(s)), int(sc))
-        for a, s, sc in zip(
-            person.anime_ids.tolist(), person.status.tolist(), person.score.tolist(), strict=True
-        )
-    ]
-
-
 def feedback_simulation(
     model: Recommender,
     split: Split,
@@ -194,7 +185,7 @@ def feedback_simulation(
     per_round_fb = [0] * rounds
     per_round_plain = [0] * rounds
     for person, held in zip(split.inputs, split.held_out, strict=True):
-        entries = _entries(person)
+        entries = person.entries()
         if input_items is not None:
             entries = entries[:input_items]
         held_set = set(held.tolist())

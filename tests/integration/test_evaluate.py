@@ -118,3 +118,37 @@ def test_default_beats_best_baseline_on_unseen_mal_2020(shared_data: Path) -> No
         },
         100,
     )
+
+
+@pytest.mark.slow
+def test_feedback_loop_wins_clearly_where_feedback_is_news() -> None:
+    """5 pages: 👍/👎 win clearly for 3-entry lists and for a person with nothing linked."""
+    data = load_dataset(progress=False)
+    assert data.catalog is not None
+    result = run_protocol(
+        data.interactions,
+        data.catalog,
+        test_users=1000,
+        seed=0,
+        models=(DEFAULT_MODEL,),
+        feedback_rounds=5,
+    )
+    feedback = result["feedback"]
+    assert feedback["ratio"] >= 1.0  # whole lists: no loss (the headroom is tiny, docs/model.md)
+    nothing, three = feedback["short_histories"]
+    assert nothing["ratio"] >= 1.25 and three["ratio"] >= 1.08, feedback
+
+
+@pytest.mark.slow
+def test_feedback_headroom_script_prints_its_three_measures() -> None:
+    import runpy
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "feedback_headroom.py"
+    main = runpy.run_path(str(script))["main"]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["--test-users", "120", "--seed", "1"]) == 0
+    text = out.getvalue()
+    assert "hits after 5 pages without feedback" in text
+    for measure in ("rules, best", "learned re-ranker", "oracle best-of-6"):
+        assert measure in text, text
