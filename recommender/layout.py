@@ -7,11 +7,24 @@ the core itself never reads the environment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-__all__ = ["SHIPPED_SAMPLE_DIR", "DataLayout"]
+__all__ = ["SHIPPED_SAMPLE_DIR", "DataLayout", "find_shipped_sample_dir"]
 
-SHIPPED_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+def find_shipped_sample_dir() -> Path:
+    """The sample: ``recommender/sample_data`` in a wheel install, else ``<repo>/data/sample``.
+
+    A source checkout or editable install has no ``sample_data``; it reads the repo's folder.
+    """
+    packaged = resources.files("recommender") / "sample_data"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged.resolve()
+    return Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+SHIPPED_SAMPLE_DIR = find_shipped_sample_dir()
 
 
 @dataclass(frozen=True, slots=True)

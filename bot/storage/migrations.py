@@ -1,6 +1,7 @@
 """Schema migrations: numbered SQL files applied in order at start-up.
 
-Files live in ``<repo>/migrations`` and are named ``NNNN_description.sql``,
+Files live in ``<repo>/migrations`` (installed from a wheel: ``bot/migrations``; see
+:func:`find_migrations_dir`) and are named ``NNNN_description.sql``,
 numbered from ``0001`` without gaps. The schema version is ``PRAGMA
 user_version``: migration ``N`` runs only when the version is ``N - 1``, inside
 one ``BEGIN IMMEDIATE ... COMMIT`` transaction that also sets the version, so a
@@ -19,6 +20,7 @@ import logging
 import re
 import sqlite3
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import aiosqlite
@@ -30,14 +32,27 @@ __all__ = [
     "MigrationError",
     "apply_migrations",
     "discover_migrations",
+    "find_migrations_dir",
     "schema_version",
     "split_statements",
 ]
 
 log = logging.getLogger(__name__)
 
-#: ``<repo root>/migrations``, found relative to this package (not the working directory).
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+def find_migrations_dir() -> Path:
+    """The migrations folder: ``bot/migrations`` in a wheel install, else ``<repo>/migrations``.
+
+    A source checkout or editable install has no ``bot/migrations``; it reads the repo's folder.
+    """
+    packaged = resources.files("bot") / "migrations"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged.resolve()
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+#: Where :func:`discover_migrations` looks by default (never the working directory).
+MIGRATIONS_DIR = find_migrations_dir()
 
 _FILE_NAME = re.compile(r"^(?P<version>\d{4})_[A-Za-z0-9_\-]+\.sql$")
 
