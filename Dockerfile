@@ -16,8 +16,8 @@ COPY bot ./bot
 COPY recommender ./recommender
 COPY migrations ./migrations
 COPY data/sample ./data/sample
-# Editable install: the code finds migrations/ and data/sample/ beside its packages.
-RUN pip install --upgrade pip && pip install -e .
+# A regular install: the wheel carries migrations/ and data/sample/ inside its packages.
+RUN pip install --upgrade pip && pip install .
 
 RUN mkdir -p /data && chown animerec:animerec /data
 VOLUME ["/data"]
