@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from bot.errors import (
@@ -194,7 +194,7 @@ class RecommendationService:
             taste = await self._taste(person)
             exclude: set[int] = set()
             if more:
-                exclude = await self.store.shown_to(person, since=_now() - MORE_WINDOW)
+                exclude = await self.store.shown_to(person, within=MORE_WINDOW)
             scored, reasons = await asyncio.to_thread(
                 self._score_page, model, taste, filters, exclude
             )
@@ -449,7 +449,3 @@ def _card(number: int, anime: Anime, reason: str) -> Card:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -633,16 +633,16 @@ class Storage:
         )
         return bool(row and row[0])
 
-    async def shown_to(self, person_id: int, since: datetime | None = None) -> set[int]:
-        """Anime ids already shown to the person (since ``since``, if given)."""
-        if since is None:
+    async def shown_to(self, person_id: int, within: timedelta | None = None) -> set[int]:
+        """Anime ids already shown to the person (in the last ``within``, by the store's clock)."""
+        if within is None:
             rows = await self._read(
                 "SELECT DISTINCT anime_id FROM suggestions WHERE person_id = ?", (person_id,)
             )
         else:
             rows = await self._read(
                 "SELECT DISTINCT anime_id FROM suggestions WHERE person_id = ? AND shown_at >= ?",
-                (person_id, _ts(since)),
+                (person_id, _ts(self._clock() - within)),
             )
         return {int(r[0]) for r in rows}
 

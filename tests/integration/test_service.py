@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,7 @@ from bot.service import ChatRef, Progress, RecommendationService, UserRef
 from bot.sources.types import FetchedEntry, FetchedList
 from bot.storage import Storage
 from recommender.types import Status
+from tests.fakes.clock import ManualClock
 from tests.fakes.model import FakeModel
 
 ALICE = UserRef("console", "alice")
@@ -168,6 +171,23 @@ async def test_more_never_repeats(service: RecommendationService) -> None:
         assert not ids & seen
         seen |= ids
     assert len(seen) == 20
+
+
+async def test_more_repeats_nothing_for_24_hours_by_the_store_clock(
+    tmp_path: Path, fetcher: FakeFetcher
+) -> None:
+    clock = ManualClock()
+    async with await Storage.open(tmp_path / "clocked.sqlite3", clock=clock) as store:
+        service = RecommendationService(
+            store, ModelSlot(FakeModel()), fetcher, page_size=5, recommend_cooldown=Cooldown(0)
+        )
+        first = {c.anime_id for c in (await service.recommend(ALICE, CHAT)).cards}
+        clock.now += timedelta(hours=23)
+        second = {c.anime_id for c in (await service.recommend(ALICE, CHAT, more=True)).cards}
+        assert first and not first & second
+        clock.now += timedelta(hours=2)  # the first page is now 25 h old
+        third = {c.anime_id for c in (await service.recommend(ALICE, CHAT, more=True)).cards}
+        assert third == first
 
 
 async def test_filters_and_nsfw_setting(service: RecommendationService) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -15,19 +15,12 @@ from bot.errors import InvalidInput
 from bot.sources.types import FetchedEntry, FetchedList
 from bot.storage import IdentityInUse, Storage, StoreStats, UnknownPerson
 from recommender.types import ListEntry, Status
+from tests.fakes.clock import ManualClock
 from tests.fakes.mal_server import make_entries
 
 
 def fetched(username: str, entries: list[FetchedEntry], source: str = "mal") -> FetchedList:
     return FetchedList(username, source, tuple(entries))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 # -- people and identities ---------------------------------------------------------------------
@@ -216,7 +209,7 @@ async def test_cards_sent_as_their_own_messages(storage: Storage) -> None:
 
 
 async def test_shown_to_and_was_suggested(db_path: Path) -> None:
-    clock = Clock()
+    clock = ManualClock()
     async with await Storage.open(db_path, clock=clock) as store:
         person = await store.person_for("discord", "1")
         await store.record_suggestions(person, "discord", "c", "m1", [1, 2])
@@ -226,9 +219,8 @@ async def test_shown_to_and_was_suggested(db_path: Path) -> None:
         await store.record_suggestions(other, "discord", "c", "m3", [4])
 
         assert await store.shown_to(person) == {1, 2, 3}
-        assert await store.shown_to(person, since=clock.now - timedelta(hours=1)) == {3}
-        naive = (clock.now - timedelta(hours=1)).replace(tzinfo=None)
-        assert await store.shown_to(person, since=naive) == {3}
+        assert await store.shown_to(person, within=timedelta(hours=1)) == {3}
+        assert await store.shown_to(person, within=timedelta(hours=3)) == {1, 2, 3}
         assert await store.was_suggested(person, 2)
         assert not await store.was_suggested(person, 4)
         assert await store.shown_to(other) == {4}
@@ -379,7 +371,7 @@ async def test_nsfw_per_chat(storage: Storage) -> None:
 
 
 async def test_anime_meta_cache(db_path: Path) -> None:
-    clock = Clock()
+    clock = ManualClock()
     async with await Storage.open(db_path, clock=clock) as store:
         assert await store.anime_meta(52991) is None
         payload: dict[str, object] = {
