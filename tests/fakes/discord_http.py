@@ -15,6 +15,10 @@ connects, identifies and receives events, all through its own parsing::
 It behaves like Discord where a bot could get it wrong:
 
 - A wrong token gets 401 on ``GET /users/@me`` and close code 4004 on IDENTIFY.
+- :meth:`FakeDiscord.disconnect` closes every gateway session with a chosen code:
+  4004 after READY (a token revoked while connected), or 1001 (going away), from
+  which a client reconnects and RESUMEs its session (answered with RESUMED; an
+  unknown session gets INVALID_SESSION, and the client identifies again).
 - An interaction can be acknowledged once (a second callback is 400, code 40060);
   a deferred ("thinking") answer is replaced by the *first* followup, which keeps
   the deferral's ephemerality; later followups have their own flags.
@@ -144,6 +148,10 @@ class FakeDiscord:
         self._interactions: dict[str, _Interaction] = {}
         self._sessions: set[web.WebSocketResponse] = set()
         self._identified = asyncio.Event()
+        self._session_ids: set[str] = set()
+        #: how many times a client identified, and the sessions it resumed, in order.
+        self.identifies = 0
+        self.resumed: list[str] = []
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
@@ -417,8 +425,15 @@ class FakeDiscord:
     # -- gateway ------------------------------------------------------------------------
 
     async def wait_connected(self) -> None:
-        """Until a client has identified (and been sent READY); wrap in a timeout."""
+        """Until a client has identified or resumed (and been answered); wrap in a timeout."""
         await self._identified.wait()
+
+    async def disconnect(self, code: int, reason: str = "") -> None:
+        """Close every gateway session with ``code``; ``wait_connected`` then waits anew."""
+        sessions, self._sessions = list(self._sessions), set()
+        self._identified.clear()
+        for ws in sessions:
+            await ws.close(code=code, message=reason.encode())
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway event to every connected session."""
@@ -443,28 +458,46 @@ class FakeDiscord:
                     if frame["d"].get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
-                    self._sessions.add(ws)
-                    await ws.send_json(
-                        {
-                            "op": 0,
-                            "t": "READY",
-                            "s": next(self._seq),
-                            "d": {
-                                "v": 10,
-                                "user": self.bot_user,
-                                "guilds": [],
-                                "session_id": f"session-{self.snowflake()}",
-                                "resume_gateway_url": self.gateway_url,
-                                "application": {"id": str(self.application_id), "flags": 0},
-                            },
-                        }
-                    )
-                    self._identified.set()
+                    await self._ready(ws)
+                elif op == 6:  # resume
+                    await self._resume(ws, frame["d"])
         finally:
             self._sessions.discard(ws)
             if not self._sessions:
                 self._identified.clear()
         return ws
+
+    async def _ready(self, ws: web.WebSocketResponse) -> None:
+        session_id = f"session-{self.snowflake()}"
+        self._session_ids.add(session_id)
+        self.identifies += 1
+        self._sessions.add(ws)
+        await ws.send_json(
+            {
+                "op": 0,
+                "t": "READY",
+                "s": next(self._seq),
+                "d": {
+                    "v": 10,
+                    "user": self.bot_user,
+                    "guilds": [],
+                    "session_id": session_id,
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": str(self.application_id), "flags": 0},
+                },
+            }
+        )
+        self._identified.set()
+
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        session_id = data.get("session_id")
+        if data.get("token") != self.token or session_id not in self._session_ids:
+            await ws.send_json({"op": 9, "d": False})  # invalid session: identify again
+            return
+        self.resumed.append(str(session_id))
+        self._sessions.add(ws)
+        await ws.send_json({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
+        self._identified.set()
 
     # -- REST ---------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ tests enqueue updates built with the helpers and wait for the bot's calls::
 
 Requests may be form-encoded (what PTB sends), JSON or multipart. Nested objects
 (``reply_markup``, ``commands``...) arrive as JSON strings and are decoded; ids become ints.
-A wrong token gets 401, as Telegram answers.
+A wrong token gets 401, as Telegram answers; :meth:`FakeTelegramApi.revoke_token` makes
+the bot's own token wrong (as @BotFather's /revoke does), long polls in flight included.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ class FakeTelegramApi:
         self._connections: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._closing = False
+        self._revoked = False
         self.port = 0
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -293,6 +295,12 @@ class FakeTelegramApi:
         """The stored message a ``sendMessage``/edit call produced (as Telegram would hold it)."""
         return self.messages[(int(params["chat_id"]), int(params["_message_id"]))]
 
+    def revoke_token(self) -> None:
+        """From now on every call gets 401; a ``getUpdates`` waiting for updates gets it at once."""
+        self.token = f"revoked-{self.token}"
+        self._revoked = True
+        self._new_update.set()
+
     def fail_next(
         self, method: str, error_code: int = 400, description: str = "Bad Request"
     ) -> None:
@@ -405,6 +413,8 @@ class FakeTelegramApi:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         while True:
+            if self._revoked:
+                raise _BotApiError(401, "Unauthorized")
             ready = [u for u in self._updates if self._allowed(u)]
             if ready or self._closing or time.monotonic() >= deadline:
                 return ready[: int(params.get("limit") or 100)]
