@@ -2,7 +2,9 @@
 
 ``animerec run`` starts the bots whose tokens are set (both in one event loop),
 else the terminal chat. Resources open in order and close in reverse
-(AsyncExitStack); SIGINT/SIGTERM shut down cleanly.
+(AsyncExitStack); SIGINT/SIGTERM shut down cleanly (exit 0). A bot that cannot
+start exits 2; one that fails after starting (its connection ended for good)
+stops the others and exits 1, so a supervisor can restart or alert.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ __all__ = ["Frontend", "Runtime", "StartupError", "add_arguments", "open_runtime
 log = logging.getLogger(__name__)
 
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+EXIT_FRONTEND_FAILED = 1
+EXIT_STARTUP_ERROR = 2
 
 
 class Frontend(Protocol):
@@ -43,6 +47,11 @@ class Frontend(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def wait_failed(self) -> str:
+        """After ``start``: wait until the front end stops serving on its own; the cause, in
+        one line without secrets. Never returns while it serves (or once ``stop`` was called)."""
+        ...
 
 
 @dataclass
@@ -125,51 +134,82 @@ def build_frontends(runtime: Runtime, *, sync_commands: bool = False) -> list[Fr
 
 
 async def serve(settings: Settings, *, sync_commands: bool = False, verbose: bool = False) -> int:
-    """Run the bots until SIGINT/SIGTERM, or the terminal chat when no token is set."""
+    """Run the bots until SIGINT/SIGTERM or one fails, or the terminal chat when no token is set."""
     async with open_runtime(settings) as runtime:
         frontends = build_frontends(runtime, sync_commands=sync_commands)
-        if not frontends:
-            from bot.frontends.console import quiet_logs_for_chat, run_console
+        if frontends:
+            return await _run_bots(runtime, frontends)
+        from bot.frontends.console import quiet_logs_for_chat, run_console
 
-            print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
-            quiet_logs_for_chat(verbose=verbose)
-            conversation = runtime.console_conversation("local")
-            await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
-            return 0
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, stop.set)
-        started: list[Frontend] = []
-        try:
-            for frontend in frontends:
-                await frontend.start()
-                started.append(frontend)
-                log.info("%s bot started", frontend.name)
-            await _run_background_jobs(runtime, stop)
-        except StartupError as error:
-            print(f"animerec: {error}", file=sys.stderr)
-            return 2
-        finally:
-            for frontend in reversed(started):
-                with contextlib.suppress(Exception):
-                    await frontend.stop()
-            log.info("stopped")
-    return 0
+        print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
+        quiet_logs_for_chat(verbose=verbose)
+        conversation = runtime.console_conversation("local")
+        await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+        return 0
 
 
-async def _run_background_jobs(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Wait for shutdown while the periodic retrain runs (when scheduled)."""
+async def _run_bots(runtime: Runtime, frontends: list[Frontend]) -> int:
+    """Start the bots, serve until a signal or a bot failing, stop the started ones in reverse."""
+    stop = _stop_on_signals()
+    started: list[Frontend] = []
+    try:
+        for frontend in frontends:
+            await frontend.start()
+            started.append(frontend)
+            log.info("%s bot started", frontend.name)
+        failed = await _serve_until_stopped(runtime, started, stop)
+    except StartupError as error:
+        print(f"animerec: {error}", file=sys.stderr)
+        return EXIT_STARTUP_ERROR
+    finally:
+        for frontend in reversed(started):
+            try:
+                await frontend.stop()
+            except Exception:
+                log.exception("the %s bot did not stop cleanly", frontend.name)
+        log.info("stopped")
+    return EXIT_FRONTEND_FAILED if failed else 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT and SIGTERM set (where the loop supports signal handlers)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _serve_until_stopped(
+    runtime: Runtime, frontends: list[Frontend], stop: asyncio.Event
+) -> bool:
+    """Run the periodic retrain and watch the bots until ``stop``; whether a bot failed."""
     from bot.retrain import retrain_schedule
 
+    failed: list[str] = []
+    watchers = [
+        asyncio.create_task(_watch(frontend, stop, failed), name=f"watch-{frontend.name}")
+        for frontend in frontends
+    ]
     job = asyncio.create_task(retrain_schedule(runtime, stop))
     try:
         await stop.wait()
     finally:
-        job.cancel()
+        for task in (job, *watchers):
+            task.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)
         with contextlib.suppress(asyncio.CancelledError):
             await job
+    return bool(failed)
+
+
+async def _watch(frontend: Frontend, stop: asyncio.Event, failed: list[str]) -> None:
+    """When a started bot fails, say which and why in one line, and ask for shutdown."""
+    cause = await frontend.wait_failed()
+    log.error("the %s bot failed: %s; shutting down", frontend.name, cause)
+    failed.append(frontend.name)
+    stop.set()
 
 
 def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:

@@ -19,6 +19,9 @@ in the constructor and registers everything in ``setup_hook`` (never
   anything else is logged with its traceback and answered with an apology.
 - The REST and gateway URLs come from Settings, so the bot can run against a
   Discord-compatible server or a local fake.
+- discord.py reconnects (resuming the session) from ordinary drops; a close it
+  cannot recover from (4004 bad token, 4014 disallowed intents...) ends the
+  gateway task, which :meth:`DiscordFrontend.wait_failed` reports.
 """
 
 from __future__ import annotations
@@ -85,6 +88,15 @@ FORGET_PROMPT = (
 )
 NOT_YOURS = "Those picks are for someone else: use /recommend for your own."
 STALE_COMMANDS = "That command has changed since your Discord loaded it. Reload Discord and retry."
+#: gateway close codes discord.py does not reconnect from, and what to do about them.
+FATAL_CLOSE_CODES = {
+    4004: "authentication failed: check DISCORD_TOKEN",
+    4010: "invalid shard",
+    4011: "sharding required",
+    4012: "invalid API version",
+    4013: "invalid intents",
+    4014: "disallowed intents: enable them in the Developer Portal or stop requesting them",
+}
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -96,6 +108,18 @@ def configure_endpoints(settings: Settings) -> None:
     """
     discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def gateway_failure(error: BaseException | None) -> str:
+    """One line on why the gateway connection ended for good (``None``: it just returned)."""
+    if error is None:
+        return "the gateway connection ended"
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return f"Discord closed the gateway with code 4014 ({FATAL_CLOSE_CODES[4014]})"
+    if isinstance(error, discord.ConnectionClosed):
+        meaning = FATAL_CLOSE_CODES.get(error.code, "not resumable")
+        return f"Discord closed the gateway with code {error.code} ({meaning})"
+    return f"the gateway connection failed: {type(error).__name__}: {error}"
 
 
 def _user(interaction: discord.Interaction[Any]) -> UserRef:
@@ -602,6 +626,7 @@ class DiscordFrontend:
         self._token = token
         self._options = options
         self._task: asyncio.Task[None] | None = None
+        self._failed: asyncio.Future[str] | None = None
 
     async def start(self) -> None:
         """Log in (fails fast on a bad token or an unreachable API), then connect in a task."""
@@ -623,14 +648,26 @@ class DiscordFrontend:
                 ) from None
             raise
         self.client = client
-        self._task = asyncio.create_task(self._connect(client), name="discord-gateway")
+        self._failed = failed = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._connect(client, failed), name="discord-gateway")
 
-    @staticmethod
-    async def _connect(client: AnimeBot) -> None:
+    async def wait_failed(self) -> str:
+        """Why the gateway connection ended for good; waits while discord.py keeps it up."""
+        if self._failed is None:
+            raise RuntimeError("the Discord front end was not started")
+        return await asyncio.shield(self._failed)
+
+    async def _connect(self, client: AnimeBot, failed: asyncio.Future[str]) -> None:
+        """Hold the gateway connection; report its end to ``failed`` unless ``stop`` asked."""
+        error: Exception | None = None
         try:
-            await client.connect()
-        except Exception:
-            log.exception("the Discord gateway connection ended with an error")
+            await client.connect(reconnect=True)
+        except Exception as caught:
+            error = caught
+            if not isinstance(error, discord.ConnectionClosed | discord.PrivilegedIntentsRequired):
+                log.error("the Discord gateway task crashed", exc_info=error)
+        if self.client is client and not failed.done():
+            failed.set_result(gateway_failure(error).replace(self._token, "<DISCORD_TOKEN>"))
 
     async def stop(self) -> None:
         """Close the client and wait for the gateway task to end."""

@@ -1,7 +1,9 @@
 """The Telegram front end: PTB handlers that parse, call the service, and render.
 
 Started by hand (initialize -> post_init -> start polling -> start) so it shares the
-event loop with Discord; stopped in reverse. Updates run concurrently (many people
+event loop with Discord; stopped in reverse. PTB retries polling through network
+errors itself; when its polling task ends anyway (a revoked token),
+:meth:`TelegramFrontend.wait_failed` reports it. Updates run concurrently (many people
 at once); one person's commands and feedback stay in order because the service
 serialises each person. Each card is its own message with 👍/👎 buttons, so a
 message reaction also maps to exactly one anime.
@@ -13,6 +15,7 @@ request URLs carry the bot token, so a logging filter redacts it everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import logging
@@ -40,6 +43,7 @@ from telegram.ext import (
     ContextTypes,
     MessageHandler,
     MessageReactionHandler,
+    Updater,
     filters,
 )
 
@@ -116,6 +120,10 @@ class TokenRedactor(logging.Filter):
         self.secret = secret
         self.replacement = replacement
 
+    def redact(self, text: str) -> str:
+        """``text`` with the token replaced."""
+        return text.replace(self.secret, self.replacement) if self.secret else text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secret:
             return True
@@ -124,13 +132,28 @@ class TokenRedactor(logging.Filter):
         except Exception:  # a broken format string is not ours to fix here
             return True
         if self.secret in message:
-            record.msg = message.replace(self.secret, self.replacement)
+            record.msg = self.redact(message)
             record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             if self.secret in text:
-                record.exc_text = text.replace(self.secret, self.replacement)
+                record.exc_text = self.redact(text)
         return True
+
+
+def polling_failure(error: BaseException | None) -> str:
+    """One line on why PTB's polling task ended (``None``: it returned while still running)."""
+    if isinstance(error, InvalidToken):
+        return "Telegram rejected TELEGRAM_TOKEN while polling (was it revoked?)"
+    if error is None:
+        return "polling for updates ended"
+    return f"polling for updates failed: {type(error).__name__}: {error}"
+
+
+def _polling_task(updater: Updater) -> asyncio.Task[Any] | None:
+    """PTB's polling task: PTB has no public way to tell that it died, so look it up."""
+    task = getattr(updater, "_Updater__polling_task", None)
+    return task if isinstance(task, asyncio.Task) else None
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
@@ -199,6 +222,7 @@ class TelegramFrontend:
         self.poll_interval = poll_interval
         self._redactor = TokenRedactor(token)
         self._filtered: list[logging.Filterer] = []
+        self._failed: asyncio.Future[str] | None = None
         self._install_redactor()  # before PTB logs its URLs (it does so in Bot.__init__)
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
@@ -230,6 +254,7 @@ class TelegramFrontend:
             raise StartupError(
                 f"could not reach the Telegram Bot API ({type(error).__name__})."
             ) from None
+        self._failed = asyncio.get_running_loop().create_future()
         try:
             if app.post_init is not None:
                 await app.post_init(app)
@@ -239,18 +264,42 @@ class TelegramFrontend:
                 timeout=int(self.poll_timeout),
                 allowed_updates=Update.ALL_TYPES,
             )
+            self._watch_polling(app.updater, self._failed)
             await app.start()
         except BaseException:
             await self.stop()
             raise
         log.info("telegram: polling as @%s", app.bot.username)
 
+    async def wait_failed(self) -> str:
+        """Why polling ended on its own; waits while it runs (PTB retries network errors)."""
+        if self._failed is None:
+            raise RuntimeError("the Telegram front end was not started")
+        return await asyncio.shield(self._failed)
+
+    def _watch_polling(self, updater: Updater, failed: asyncio.Future[str]) -> None:
+        """Report to ``failed`` when the polling task ends while the updater should be running."""
+        task = _polling_task(updater)
+        if task is None:
+            log.warning("telegram: cannot find PTB's polling task; a dead poller goes unnoticed")
+            return
+
+        def ended(task: asyncio.Task[Any]) -> None:
+            if not updater.running or task.cancelled() or failed.done():
+                return  # stop() ended it
+            failed.set_result(self._redactor.redact(polling_failure(task.exception())))
+
+        task.add_done_callback(ended)
+
     async def stop(self) -> None:
         """Stop polling, finish handlers in flight, close the HTTP clients."""
         app = self.application
         try:
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+                try:
+                    await app.updater.stop()
+                except TelegramError as error:  # the polling task's own failure, re-raised
+                    log.debug("telegram: polling had ended with %s", type(error).__name__)
             if app.running:
                 await app.stop()
             await app.shutdown()
