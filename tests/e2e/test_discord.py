@@ -58,17 +58,10 @@ ALICE_LIST = [
 HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_")
 
 
+pytestmark = pytest.mark.usefixtures("restore_discord_urls")
+
+
 # ---- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def restore_discord_urls() -> Any:
-    """DiscordFrontend.start points discord.py's process-wide URLs at the fake; undo it."""
-    base = discord.http.Route.BASE
-    gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    yield
-    discord.http.Route.BASE = base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
 @pytest.fixture
@@ -535,3 +528,32 @@ async def test_a_failed_sync_fails_start_with_one_line(harness: Harness, fake: F
     with pytest.raises(StartupError) as caught:
         await harness.start(sync=True)
     assert "30034" in str(caught.value) and "\n" not in str(caught.value)
+
+
+async def test_a_resumable_close_reconnects_and_the_bot_keeps_serving(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    frontend = await harness.start()
+    failed = asyncio.create_task(frontend.wait_failed())
+    try:
+        await fake.disconnect(1001, "Going away")
+        async with asyncio.timeout(10):
+            await fake.wait_connected()
+        assert fake.identifies == 1 and len(fake.resumed) == 1  # resumed, not a new session
+        _, messages = await harness.slash("help")
+        assert "/recommend" in text_of(messages)
+        assert not failed.done()
+    finally:
+        failed.cancel()
+
+
+async def test_a_close_it_cannot_recover_from_fails_the_frontend(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    frontend = await harness.start()
+    await fake.disconnect(4004, "Authentication failed.")
+    async with asyncio.timeout(10):
+        cause = await frontend.wait_failed()
+    assert "4004" in cause and "authentication failed" in cause and "\n" not in cause
+    assert fake.token not in cause
+    assert harness.bot.is_closed()  # discord.py closed it; stop() still ends the task
