@@ -16,10 +16,12 @@ Scoring (algorithm ``als+ease``, the default; see docs/model.md for why):
 * blend: each part is centred and scaled by the mean and standard deviation of its top
   ``norm_top`` unseen scores, then mixed ``(1-β)·ease + β·factors``.
 
-Algorithms ``als`` and ``bpr`` use the factor part alone (BPR item factors are folded in
-with the same least-squares solve). Anime outside the model (too few ratings, or newer
-than the data) are never recommended by the model; :meth:`Recommender.similar` answers
-for them from content (genres + synopsis).
+Algorithms ``als`` and ``bpr`` use the factor part alone. BPR people are folded in by
+BPR's own objective (:func:`bpr_fold_in`: item factors and biases fixed, the person's
+positives ranked above a fixed sample of other items); the least-squares solve scored
+BPR factors far worse (docs/model.md, tuning record). Anime outside the model (too few
+ratings, or newer than the data) are never recommended by the model;
+:meth:`Recommender.similar` answers for them from content (genres + synopsis).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.optimize
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -50,6 +53,7 @@ __all__ = [
     "Reason",
     "Recommender",
     "ServeParams",
+    "bpr_fold_in",
     "fold_in",
 ]
 
@@ -60,6 +64,8 @@ ALGORITHMS = ("als+ease", "als", "bpr")
 CONTENT_POPULARITY = 0.05
 _EXPLAIN_CACHE = 8
 _FILTER_CACHE = 64
+#: L-BFGS iterations of the BPR fold-in (it converges in about 11 on the sample)
+_BPR_FOLD_STEPS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +100,12 @@ class ModelInfo:
 
 @dataclass(frozen=True, slots=True)
 class ServeParams:
-    """Everything scoring needs besides the arrays."""
+    """Everything scoring needs besides the arrays.
+
+    ``fold_in`` is ``least-squares`` (the ALS user solve) or ``bpr`` (:func:`bpr_fold_in`
+    with ``regularization`` and ``negatives``); artifacts written before the BPR fold-in
+    lack the field and keep the least-squares one.
+    """
 
     algorithm: str = "als+ease"
     regularization: float = 50.0
@@ -102,6 +113,8 @@ class ServeParams:
     blend_factors: float = 0.2
     norm_top: int = 200
     policy: WeightPolicy = DEFAULT_POLICY
+    fold_in: str = "least-squares"
+    negatives: int = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +152,53 @@ def fold_in(
     b = y.T @ np.where(weights > 0, conf, 0.0)
     chol = scipy.linalg.cho_factor(a, lower=False, check_finite=False)
     return scipy.linalg.cho_solve(chol, b, check_finite=False), chol, y
+
+
+def bpr_fold_in(
+    factors: NDArray[np.float32],
+    positive: NDArray[np.int64],
+    weights: NDArray[np.float64],
+    negative: NDArray[np.int64],
+    regularization: float,
+) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """The user vector that maximises BPR's objective on one person (items fixed).
+
+    ``factors`` are ``implicit``'s BPR item factors: the last column is the item bias,
+    whose user side is fixed at 1. With ``s = Y x + b`` this maximises
+    ``Σ_i v_i · mean_j log σ(s_i − s_j) − λ/2 · |x|²`` over the ``positive`` rows ``i``
+    (``v`` = ``weights`` scaled to sum 1) and the ``negative`` rows ``j`` (L-BFGS).
+
+    Returns the full user vector ``[x, 1]`` (so scores are ``factors @ u``) and, per
+    positive row, its summed pair gradient ``r_i``: at the optimum
+    ``λx = Σ_i r_i y_i − Σ_j c_j y_j``, so ``r_i y_i / λ`` is row ``i``'s share of ``x``.
+    """
+    f = factors.shape[1] - 1
+    yp = factors[positive, :f].astype(np.float64)
+    bp = factors[positive, f].astype(np.float64)
+    yn = factors[negative, :f].astype(np.float64)
+    bn = factors[negative, f].astype(np.float64)
+    v = weights / weights.sum()
+    pull = np.zeros(len(positive), dtype=np.float64)
+    x = np.zeros(f, dtype=np.float64)
+    if len(negative):
+
+        def objective(x: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            d = (yp @ x + bp)[:, None] - (yn @ x + bn)[None, :]
+            e = np.exp(-np.abs(d))
+            nll = np.log1p(e) + np.maximum(-d, 0.0)  # -log σ(d), overflow-free
+            loss = float(v @ nll.sum(axis=1) / len(negative) + 0.5 * regularization * (x @ x))
+            g = np.where(d >= 0, e, 1.0) / (1.0 + e)  # σ(-d)
+            g *= v[:, None] / len(negative)
+            pull[:] = g.sum(axis=1)
+            grad = yn.T @ g.sum(axis=0) - yp.T @ pull + regularization * x
+            return loss, grad
+
+        result = scipy.optimize.minimize(
+            objective, x, jac=True, method="L-BFGS-B", options={"maxiter": _BPR_FOLD_STEPS}
+        )
+        x = np.asarray(result.x, dtype=np.float64)
+        objective(x)  # ``pull`` at the returned point
+    return np.append(x, 1.0).astype(np.float32), pull
 
 
 def _lookup(ids: NDArray[np.int64], size: int) -> NDArray[np.int32]:
@@ -207,6 +267,12 @@ class Recommender:
         f = arrays.factors
         self._has_factors = f.shape[1] > 0
         self._has_ease = arrays.ease.nnz > 0 and params.algorithm == "als+ease"
+        self._bpr_fold = self._has_factors and params.fold_in == "bpr"
+        if self._bpr_fold:
+            # a fixed uniform sample: the same person always gets the same page
+            size = min(max(params.negatives, 1), len(ids))
+            pick = np.random.default_rng(0).choice(len(ids), size=size, replace=False)
+            self._negatives = np.sort(pick).astype(np.int64)
         if self._has_factors:
             f64 = f.astype(np.float64)
             self._gram_reg = f64.T @ f64 + params.regularization * np.eye(f.shape[1])
@@ -291,9 +357,10 @@ class Recommender:
         if j < 0 or person.scores is None or len(person.rows) == 0:
             return []
         total = np.zeros(len(person.rows), dtype=np.float64)
-        if person.factor_scale and person.chol is not None and person.y is not None:
-            assert person.conf is not None
+        if person.factor_scale and (person.explain_basis is not None or person.chol is not None):
             if person.explain_basis is None:  # (C_u Y_u W_u⁻¹), once per person
+                assert person.conf is not None and person.chol is not None
+                assert person.y is not None
                 solved = scipy.linalg.cho_solve(person.chol, person.y.T, check_finite=False)
                 person.explain_basis = (solved.T * person.conf[:, None]).astype(np.float32)
             total += person.factor_scale * (person.explain_basis @ self.arrays.factors[j])
@@ -418,7 +485,9 @@ class Recommender:
         unseen = np.ones(len(self.item_ids), dtype=np.bool_)
         unseen[rows] = False
         parts: list[tuple[NDArray[np.float32], float, str]] = []
-        if self._has_factors:
+        if self._bpr_fold:
+            parts.append((self._fold_bpr(person), 1.0, "f"))
+        elif self._has_factors:
             u, chol, y = fold_in(self.arrays.factors, self._gram_reg, rows, w, self.params.alpha)
             person.chol, person.y = chol, y
             person.conf = np.maximum(self.params.alpha * np.abs(w.astype(np.float64)), 1.0)
@@ -451,6 +520,32 @@ class Recommender:
                     person.ease_scale = beta / std
         person.scores = scores.astype(np.float32, copy=False)
         return person
+
+    def _fold_bpr(self, person: _Person) -> NDArray[np.float32]:
+        """BPR scores for ``person`` (positive weights rank above the negatives).
+
+        Negatives: the fixed sample minus the person's positives, plus their dislikes.
+        Also stores the explanation basis (``r_i y_i / λ``, bias column zeroed).
+        """
+        factors = self.arrays.factors
+        positive = person.weights > 0
+        pos_rows = person.rows[positive]
+        neg_rows = np.union1d(
+            np.setdiff1d(self._negatives, pos_rows, assume_unique=True),
+            person.rows[~positive],
+        )
+        u, pull = bpr_fold_in(
+            factors,
+            pos_rows,
+            person.weights[positive].astype(np.float64),
+            neg_rows,
+            self.params.regularization,
+        )
+        basis = np.zeros((len(person.rows), factors.shape[1]), dtype=np.float32)
+        share = pull / self.params.regularization if self.params.regularization > 0 else pull
+        basis[positive, :-1] = factors[pos_rows, :-1] * share[:, None]
+        person.explain_basis = basis
+        return factors @ u
 
     def _item_scores(self, j: int) -> NDArray[np.float32]:
         """Item-item scores of every model item for item row ``j`` (the blend)."""

@@ -75,10 +75,13 @@ class TrainParams:
     als_max_users: int = 100_000
     min_item_users: int = 3
     bpr_factors: int = 128
-    bpr_learning_rate: float = 0.05
+    bpr_learning_rate: float = 0.02
     bpr_regularization: float = 0.01
-    bpr_iterations: int = 100
-    bpr_fold_in_regularization: float = 1.0
+    bpr_iterations: int = 200
+    #: L2 on the person's vector in the serve-time BPR fold-in (model.bpr_fold_in)
+    bpr_fold_in_regularization: float = 0.01
+    #: items sampled once per model as the fold-in's negatives
+    bpr_fold_in_negatives: int = 1000
     seed: int = 0
     threads: int = 0
     policy: WeightPolicy = field(default=DEFAULT_POLICY)
@@ -333,6 +336,8 @@ def serve_params(params: TrainParams) -> ServeParams:
         blend_factors=params.blend_factors,
         norm_top=params.norm_top,
         policy=params.policy,
+        fold_in="bpr" if bpr else "least-squares",
+        negatives=params.bpr_fold_in_negatives,
     )
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from recommender.errors import TrainingError, UnknownAnime
-from recommender.model import Recommender
-from recommender.train import TrainParams, train_model
+from recommender.model import Recommender, ServeParams, bpr_fold_in
+from recommender.train import TrainParams, serve_params, train_model
 from recommender.types import Filters, ListEntry, Status
 from tests.conftest import (
     TINY_ACTION,
@@ -166,6 +166,38 @@ def test_other_algorithms_serve_the_same_api(
     assert len(picks) == 2 and not {1, 2, 3, 4} & set(picks)
     assert model.explain(ACTION_FAN, 5) is not None
     assert len(model.similar(1, 3)) == 3
+
+
+def test_bpr_fold_in_is_a_stationary_point_of_its_objective() -> None:
+    rng = np.random.default_rng(3)
+    factors = rng.normal(0.0, 0.5, size=(40, 6)).astype(np.float32)  # 5 factors + bias
+    positive = np.array([2, 7, 11], dtype=np.int64)
+    negative = np.setdiff1d(np.arange(40), positive).astype(np.int64)
+    weights = np.array([1.0, 2.0, 1.0])
+    u, pull = bpr_fold_in(factors, positive, weights, negative, 0.1)
+    assert u.shape == (6,) and u[-1] == 1.0  # the bias column's user side stays 1
+    x, y = u[:-1].astype(np.float64), factors[:, :-1].astype(np.float64)
+    s = factors.astype(np.float64) @ u.astype(np.float64)
+    sig = 1.0 / (1.0 + np.exp(s[positive][:, None] - s[negative][None, :]))
+    g = sig * (weights / weights.sum())[:, None] / len(negative)
+    np.testing.assert_allclose(pull, g.sum(axis=1), rtol=1e-4)
+    grad = y[negative].T @ g.sum(axis=0) - y[positive].T @ g.sum(axis=1) + 0.1 * x
+    assert np.abs(grad).max() < 1e-4
+
+
+def test_bpr_serves_with_its_own_fold_in_and_als_with_least_squares(
+    tiny_interactions,
+    tiny_catalog,
+    tiny_params,  # type: ignore[no-untyped-def]
+) -> None:
+    assert serve_params(replace(tiny_params, algorithm="bpr")).fold_in == "bpr"
+    assert serve_params(tiny_params).fold_in == "least-squares"
+    assert ServeParams().fold_in == "least-squares"  # artifacts written before the field
+    params = replace(tiny_params, algorithm="bpr", bpr_factors=4, bpr_iterations=50)
+    model = train_model(tiny_interactions, tiny_catalog, params, progress=False)
+    assert set(ids(model.recommend(ACTION_FAN, 2))) == {4, 5}
+    reasons = model.explain(ACTION_FAN, 4)
+    assert reasons and {r.anime_id for r in reasons} <= {1, 2, 3}
 
 
 def test_training_refuses_unusable_data(tiny_catalog) -> None:  # type: ignore[no-untyped-def]
