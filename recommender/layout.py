@@ -10,18 +10,26 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["SHIPPED_SAMPLE_DIR", "DataLayout", "find_shipped_sample_dir"]
+__all__ = ["SHIPPED_SAMPLE_DIR", "DataLayout", "find_shipped_sample_dir", "shipped_folder"]
+
+
+#: the repository root of a source checkout or editable install
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shipped_folder(package: str, packaged_name: str, repo_path: str) -> Path:
+    """A folder shipped with the code: ``<package>/<packaged_name>`` in a wheel install,
+    else ``<repo>/<repo_path>`` (a source checkout or editable install has no packaged copy;
+    pyproject.toml's ``package-dir`` maps one to the other)."""
+    packaged = resources.files(package) / packaged_name
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged.resolve()
+    return _REPO_ROOT / repo_path
 
 
 def find_shipped_sample_dir() -> Path:
-    """The sample: ``recommender/sample_data`` in a wheel install, else ``<repo>/data/sample``.
-
-    A source checkout or editable install has no ``sample_data``; it reads the repo's folder.
-    """
-    packaged = resources.files("recommender") / "sample_data"
-    if isinstance(packaged, Path) and packaged.is_dir():
-        return packaged.resolve()
-    return Path(__file__).resolve().parents[1] / "data" / "sample"
+    """The sample: ``recommender/sample_data`` in a wheel install, else ``<repo>/data/sample``."""
+    return shipped_folder("recommender", "sample_data", "data/sample")
 
 
 SHIPPED_SAMPLE_DIR = find_shipped_sample_dir()

@@ -20,10 +20,11 @@ import logging
 import re
 import sqlite3
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
+
+from recommender.layout import shipped_folder
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -41,14 +42,8 @@ log = logging.getLogger(__name__)
 
 
 def find_migrations_dir() -> Path:
-    """The migrations folder: ``bot/migrations`` in a wheel install, else ``<repo>/migrations``.
-
-    A source checkout or editable install has no ``bot/migrations``; it reads the repo's folder.
-    """
-    packaged = resources.files("bot") / "migrations"
-    if isinstance(packaged, Path) and packaged.is_dir():
-        return packaged.resolve()
-    return Path(__file__).resolve().parents[2] / "migrations"
+    """The migrations folder: ``bot/migrations`` in a wheel install, else ``<repo>/migrations``."""
+    return shipped_folder("bot", "migrations", "migrations")
 
 
 #: Where :func:`discover_migrations` looks by default (never the working directory).
