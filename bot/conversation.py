@@ -15,33 +15,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.errors import AnimeBotError, InvalidInput
-from bot.replies import Page
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.replies import Page
+from bot.texts import APOLOGY, CONSOLE_HELP
 
-__all__ = ["APOLOGY", "CONSOLE_HELP", "HELP", "Conversation", "Reply"]
+__all__ = ["Conversation", "Reply"]
 
 log = logging.getLogger(__name__)
-
-HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
-
-/link <mal_username>  link your public MAL list (or send your MAL XML export file)
-/recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
-/more                 the next page, no repeats
-/similar <anime>      titles like one you name (typos are fine)
-👍/👎 on a pick         steer your next page (press again to undo)
-/nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
-/unlink, /forget      drop your list / delete everything about you
-/about                the model and what it has learnt"""
-
-CONSOLE_HELP = (
-    HELP
-    + """
-
-In this terminal: +N / -N (or /like N, /dislike N) rates card N;
-/import <path> links a MAL XML export file; /quit or Ctrl-D leaves."""
-)
-
-APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
 
 MAX_LINE = 2_000
 _VOTE = re.compile(r"^([+-])\s*(\d{1,2})$")
@@ -151,10 +131,9 @@ class Conversation:
         return [await self._show(page)]
 
     async def _show(self, page: Page) -> Page:
-        for card in page.cards:
-            await self.service.card_sent(
-                page.batch_id, card.anime_id, self.chat, _message_id(page, card.number)
-            )
+        await self.service.cards_shown(
+            page.batch_id, self.chat, {c.anime_id: _message_id(page, c.number) for c in page.cards}
+        )
         self.last_page = page
         return page
 

@@ -12,6 +12,7 @@ bug: front ends log it with a traceback and answer with an apology.
     - :class:`ExpiredSuggestion` (feedback on a message we no longer know)
   - :class:`NotLinked` (a command needs a linked list)
   - :class:`NotAllowed` (e.g. a chat setting only admins may change)
+    - :class:`NotYours` (a button on a page or prompt made for someone else)
   - :class:`PrivateList` (MAL 403 for a list)
   - :class:`UpstreamUnavailable` (MAL down, 5xx, timeouts, malformed answers)
     - :class:`UpstreamRateLimited` (MAL throttling after bounded retries)
@@ -31,6 +32,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "NotLinked",
+    "NotYours",
     "PrivateList",
     "StartupError",
     "TooManyRequests",
@@ -85,6 +87,10 @@ class ExpiredSuggestion(NotFound):
 
 class NotAllowed(AnimeBotError):
     default_message = "You are not allowed to change that here."
+
+
+class NotYours(NotAllowed):
+    default_message = "Those picks are for someone else: send /recommend for yours."
 
 
 class NotLinked(AnimeBotError):

@@ -13,8 +13,9 @@ import sys
 from typing import TextIO
 
 from bot.config import Settings
-from bot.conversation import CONSOLE_HELP, Conversation, Reply
-from bot.replies import Page
+from bot.conversation import Conversation, Reply
+from bot.service.replies import Page
+from bot.texts import CONSOLE_HELP
 
 __all__ = ["add_arguments", "quiet_logs_for_chat", "render", "run", "run_console"]
 

@@ -40,7 +40,6 @@ import yarl
 from discord import app_commands
 
 from bot.config import Settings
-from bot.conversation import APOLOGY
 from bot.errors import AnimeBotError, ExpiredSuggestion, InvalidInput
 from bot.frontends.discord_render import (
     DISCORD_HELP,
@@ -55,8 +54,9 @@ from bot.frontends.discord_render import (
     page_intro,
     page_summary,
 )
-from bot.replies import Page
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.replies import Page
+from bot.texts import APOLOGY
 
 __all__ = [
     "AnimeBot",
@@ -546,12 +546,8 @@ class AnimeBot(discord.Client):
                 allowed_mentions=NOTHING_MENTIONED,
                 wait=True,
             )
-            await self.service.card_sent(
-                page.batch_id,
-                card.anime_id,
-                ChatRef(PLATFORM, str(message.channel.id)),
-                str(message.id),
-            )
+            channel = ChatRef(PLATFORM, str(message.channel.id))
+            await self.service.cards_shown(page.batch_id, channel, {card.anime_id: str(message.id)})
             sent.append(message)
         await self._add_reactions(sent)
 

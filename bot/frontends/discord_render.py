@@ -11,8 +11,8 @@ import re
 
 import discord
 
-from bot.conversation import HELP
-from bot.replies import Card, Page
+from bot.service.replies import Card, Page
+from bot.texts import HELP
 
 __all__ = [
     "CONTENT_LIMIT",

@@ -48,7 +48,6 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.conversation import APOLOGY, HELP
 from bot.errors import (
     AnimeBotError,
     BadUpload,
@@ -60,8 +59,9 @@ from bot.errors import (
 )
 from bot.frontends import telegram_render as render
 from bot.ratelimit import KeyedLocks
-from bot.replies import Page
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.replies import Page
+from bot.texts import APOLOGY, HELP
 
 __all__ = [
     "COMMANDS",
@@ -631,8 +631,8 @@ class TelegramFrontend:
                 reply_markup=render.card_keyboard(card.anime_id, more=more),
                 link_preview_options=NO_PREVIEW,
             )
-            await self.service.card_sent(
-                page.batch_id, card.anime_id, chat_ref, str(sent.message_id)
+            await self.service.cards_shown(
+                page.batch_id, chat_ref, {card.anime_id: str(sent.message_id)}
             )
 
     def _suggestions(self, titles: tuple[str, ...]) -> InlineKeyboardMarkup | None:

@@ -11,7 +11,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.replies import Card, Page
+from bot.service.replies import Card, Page
 
 __all__ = [
     "CALLBACK_LIMIT",

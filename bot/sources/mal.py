@@ -46,7 +46,7 @@ from bot.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from bot.sources.types import FetchedEntry, FetchedList
+from bot.lists import AnimeList, AnimeListEntry
 from recommender.types import Status
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ class MalClient:
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._cache_ttl = cache_ttl
         self._cache_size = cache_size
-        self._cache: OrderedDict[str, tuple[float, FetchedList]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, AnimeList]] = OrderedDict()
         self._fetch_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._max_retries = max_retries
         self._backoff_base = backoff_base
@@ -200,7 +200,7 @@ class MalClient:
 
     async def fetch_list(
         self, username: str, progress: ProgressCallback | None = None
-    ) -> FetchedList:
+    ) -> AnimeList:
         """Fetch a user's whole anime list, following MAL's paging.
 
         ``progress`` is called after each page with the number of entries so far
@@ -259,7 +259,7 @@ class MalClient:
 
     # -- paging -------------------------------------------------------------------------
 
-    async def _fetch_pages(self, name: str, progress: ProgressCallback | None) -> FetchedList:
+    async def _fetch_pages(self, name: str, progress: ProgressCallback | None) -> AnimeList:
         def missing() -> NoReturn:
             raise UnknownMalUser(name)
 
@@ -272,7 +272,7 @@ class MalClient:
             "limit": str(self._page_size),
             "nsfw": "true",
         }
-        entries: list[FetchedEntry] = []
+        entries: list[AnimeListEntry] = []
         seen: set[str] = set()
         while True:
             payload = await self._get_json(url, params, on_404=missing, on_403=forbidden)
@@ -292,7 +292,7 @@ class MalClient:
             # so the next page is fetched exactly as MAL wrote it.
             url, params = next_url, None
         log.info("fetched %d list entries for %s in %d page(s)", len(entries), name, len(seen) + 1)
-        return FetchedList(username=name, source="mal", entries=tuple(entries))
+        return AnimeList(username=name, source="mal", entries=tuple(entries))
 
     def _check_next(self, next_url: str, seen: set[str]) -> None:
         try:
@@ -381,7 +381,7 @@ class MalClient:
 
     # -- cache ----------------------------------------------------------------------------
 
-    def _cache_get(self, key: str) -> FetchedList | None:
+    def _cache_get(self, key: str) -> AnimeList | None:
         hit = self._cache.get(key)
         if hit is None:
             return None
@@ -392,7 +392,7 @@ class MalClient:
         self._cache.move_to_end(key)
         return value
 
-    def _cache_put(self, key: str, value: FetchedList) -> None:
+    def _cache_put(self, key: str, value: AnimeList) -> None:
         if self._cache_ttl <= 0 or self._cache_size <= 0:
             return
         self._cache[key] = (self._clock(), value)
@@ -471,7 +471,7 @@ def _next_url(payload: Mapping[str, Any]) -> str | None:
     return next_url
 
 
-def _parse_page(payload: Mapping[str, Any]) -> list[FetchedEntry]:
+def _parse_page(payload: Mapping[str, Any]) -> list[AnimeListEntry]:
     data = payload.get("data")
     if not isinstance(data, list):
         raise _Malformed("no data list")
@@ -484,7 +484,7 @@ def _int(value: object, what: str) -> int:
     return value
 
 
-def _parse_item(item: object) -> FetchedEntry:
+def _parse_item(item: object) -> AnimeListEntry:
     if not isinstance(item, dict):
         raise _Malformed("list item is not an object")
     node, status = item.get("node"), item.get("list_status")
@@ -502,7 +502,7 @@ def _parse_item(item: object) -> FetchedEntry:
             raise _Malformed("status is not a string")
         score = min(10, max(0, _int(status.get("score", 0), "score")))
         watched = max(0, _int(status.get("num_episodes_watched", 0), "num_episodes_watched"))
-        return FetchedEntry(
+        return AnimeListEntry(
             anime_id=anime_id,
             title=title,
             status=Status.from_mal(state),

@@ -26,14 +26,17 @@ import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException
 
 from bot.errors import BadUpload
-from bot.sources.types import FetchedEntry, FetchedList
+from bot.lists import AnimeList, AnimeListEntry
 from recommender.types import LIST_STATUSES, Status
 
-__all__ = ["DEFAULT_MAX_BYTES", "parse_mal_export"]
+__all__ = ["EXPORT_SUFFIXES", "MAX_EXPORT_BYTES", "check_export", "parse_mal_export"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 20_000_000
+#: The one upload policy for every platform: the largest export accepted (also Telegram's
+#: download limit for bots; a MAL export of a very long list is a few MB) and its names.
+MAX_EXPORT_BYTES = 20 * 1024 * 1024
+EXPORT_SUFFIXES = (".xml", ".xml.gz", ".gz")
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _STATUS_CODES = {int(s) for s in LIST_STATUSES}
@@ -42,8 +45,19 @@ _FALLBACK_USERNAME = "mal-export"
 _HOW_TO = "Upload the .xml or .xml.gz file from myanimelist.net/panel.php?go=export."
 
 
-def parse_mal_export(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FetchedList:
-    """Read a MAL anime-list export (plain or gzipped) into a :class:`FetchedList`.
+def check_export(filename: str, size: int) -> None:
+    """Refuse, before downloading it, an upload that cannot be a MAL export (name or size)."""
+    if not filename.lower().endswith(EXPORT_SUFFIXES):
+        raise BadUpload(f"That is not a MAL export. {_HOW_TO}")
+    if size > MAX_EXPORT_BYTES:
+        raise BadUpload(
+            f"That file is too big for a MAL export (the limit is "
+            f"{MAX_EXPORT_BYTES // 2**20} MB). {_HOW_TO}"
+        )
+
+
+def parse_mal_export(data: bytes, *, max_bytes: int = MAX_EXPORT_BYTES) -> AnimeList:
+    """Read a MAL anime-list export (plain or gzipped) into a :class:`AnimeList`.
 
     Args:
         data: the uploaded file's bytes.
@@ -57,8 +71,8 @@ def parse_mal_export(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetc
         raise BadUpload(f"That file is empty. {_HOW_TO}")
     if len(data) > max_bytes:
         raise BadUpload(
-            f"That file is too big ({len(data) / 1e6:.1f} MB; the limit is "
-            f"{max_bytes / 1e6:.0f} MB). {_HOW_TO}"
+            f"That file is too big ({len(data) / 2**20:.1f} MB; the limit is "
+            f"{max_bytes / 2**20:.0f} MB). {_HOW_TO}"
         )
     if data.startswith(_ZIP_MAGIC):
         raise BadUpload(f"That is a .zip file. {_HOW_TO}")
@@ -75,17 +89,17 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
         raise BadUpload(f"That .gz file is damaged or incomplete. {_HOW_TO}") from exc
     if len(xml) > max_bytes:
         raise BadUpload(
-            f"That file is too big once unpacked (over {max_bytes / 1e6:.0f} MB). {_HOW_TO}"
+            f"That file is too big once unpacked (over {max_bytes / 2**20:.0f} MB). {_HOW_TO}"
         )
     if not xml:
         raise BadUpload(f"That .gz file is empty. {_HOW_TO}")
     return xml
 
 
-def _parse(xml: bytes) -> FetchedList:
+def _parse(xml: bytes) -> AnimeList:
     username = ""
     export_type = ""
-    entries: dict[int, FetchedEntry] = {}
+    entries: dict[int, AnimeListEntry] = {}
     seen_anime = skipped = manga = 0
     depth = 0
     root: Element | None = None
@@ -144,7 +158,7 @@ def _parse(xml: bytes) -> FetchedList:
         log.info(
             "MAL export: skipped %d of %d entries without a usable id/status", skipped, seen_anime
         )
-    return FetchedList(
+    return AnimeList(
         username=username or _FALLBACK_USERNAME,
         source="mal_xml",
         entries=tuple(entries.values()),
@@ -175,14 +189,14 @@ def _status(text: str) -> Status | None:
         return None
 
 
-def _entry(element: Element) -> FetchedEntry | None:
+def _entry(element: Element) -> AnimeListEntry | None:
     anime_id = _number(_text(element, "series_animedb_id"))
     status = _status(_text(element, "my_status"))
     if anime_id is None or anime_id <= 0 or status is None:
         return None
     score = _number(_text(element, "my_score")) or 0
     watched = _number(_text(element, "my_watched_episodes")) or 0
-    return FetchedEntry(
+    return AnimeListEntry(
         anime_id=anime_id,
         title=_text(element, "series_title"),
         status=status,

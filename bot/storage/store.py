@@ -36,9 +36,9 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.errors import InvalidInput
-from bot.sources.types import FetchedList
+from bot.lists import AnimeList, AnimeListEntry
 from bot.storage.migrations import apply_migrations
-from recommender.types import ListEntry, Status
+from recommender.types import Status
 
 __all__ = [
     "FEEDBACK_VALUES",
@@ -48,7 +48,6 @@ __all__ = [
     "MalLink",
     "Storage",
     "StoreStats",
-    "StoredEntry",
     "Suggestion",
     "UnknownPerson",
 ]
@@ -94,22 +93,6 @@ class MalLink:
     entry_count: int
     status: str = "ok"
     linked_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """One entry of a person's stored list."""
-
-    anime_id: int
-    title: str
-    status: Status
-    score: int
-    episodes_watched: int
-    updated_at: datetime | None
-
-    def to_list_entry(self) -> ListEntry:
-        """The model's view of this entry."""
-        return ListEntry(self.anime_id, self.status, self.score, self.episodes_watched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,7 +448,7 @@ class Storage:
         # list_entries reference mal_links ON DELETE CASCADE.
         return await self._write_one("DELETE FROM mal_links WHERE person_id = ?", (person_id,)) > 0
 
-    async def replace_list(self, person_id: int, fetched: FetchedList) -> None:
+    async def replace_list(self, person_id: int, fetched: AnimeList) -> None:
         """Store a freshly fetched list: the link and all entries replaced in one transaction.
 
         Duplicate anime ids keep the last entry.
@@ -507,7 +490,7 @@ class Storage:
                 ],
             )
 
-    async def list_for(self, person_id: int) -> list[StoredEntry]:
+    async def list_for(self, person_id: int) -> list[AnimeListEntry]:
         """The person's stored list, by anime id (empty when nothing is linked)."""
         rows = await self._read(
             "SELECT anime_id, title, status, score, episodes_watched, updated_at"
@@ -518,7 +501,7 @@ class Storage:
 
     async def iter_all_lists(
         self, chunk: int = 200
-    ) -> AsyncIterator[tuple[int, list[StoredEntry]]]:
+    ) -> AsyncIterator[tuple[int, list[AnimeListEntry]]]:
         """Every stored list as ``(person_id, entries)``, ``chunk`` people a query (retraining)."""
         after = 0
         while True:
@@ -536,7 +519,7 @@ class Storage:
                 " ORDER BY person_id, anime_id",
                 (first, last),
             )
-            grouped: dict[int, list[StoredEntry]] = {}
+            grouped: dict[int, list[AnimeListEntry]] = {}
             for row in rows:
                 grouped.setdefault(int(row["person_id"]), []).append(_entry(row))
             for person_id, entries in grouped.items():
@@ -823,8 +806,8 @@ class Storage:
         return int(row[0]) if row is not None else 0
 
 
-def _entry(row: sqlite3.Row) -> StoredEntry:
-    return StoredEntry(
+def _entry(row: sqlite3.Row) -> AnimeListEntry:
+    return AnimeListEntry(
         anime_id=int(row["anime_id"]),
         title=row["title"],
         status=Status(int(row["status"])),

@@ -7,21 +7,21 @@ from pathlib import Path
 
 from bot.conversation import Conversation
 from bot.frontends.console import run_console
+from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.sources.mal import MalClient
-from bot.sources.types import FetchedEntry
 from bot.storage import Storage
 from recommender.types import Status
 from tests.fakes.mal_server import DEFAULT_CLIENT_ID, FakeMal
 from tests.fakes.model import FakeModel
 
 ALICE_LIST = [
-    FetchedEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
-    FetchedEntry(2, "Show 02", Status.COMPLETED, 8, 12),
-    FetchedEntry(3, "Show 03", Status.DROPPED, 3, 2),
-    FetchedEntry(99_999, "Not In Catalog", Status.COMPLETED, 9, 12),
+    AnimeListEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
+    AnimeListEntry(2, "Show 02", Status.COMPLETED, 8, 12),
+    AnimeListEntry(3, "Show 03", Status.DROPPED, 3, 2),
+    AnimeListEntry(99_999, "Not In Catalog", Status.COMPLETED, 9, 12),
 ]
 
 

@@ -27,15 +27,15 @@ import pytest
 
 from bot.app import StartupError
 from bot.config import Settings
-from bot.conversation import APOLOGY
 from bot.frontends import discord_app
 from bot.frontends.discord_app import DiscordFrontend
+from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import RecommendationService
 from bot.sources.mal import MalClient
-from bot.sources.types import FetchedEntry
 from bot.storage import Storage
+from bot.texts import APOLOGY
 from recommender.catalog import Anime
 from recommender.types import Status
 from tests.fakes.discord_http import EPHEMERAL, MANAGE_GUILD, FakeAttachment, FakeDiscord
@@ -50,9 +50,9 @@ ALICE = FakeDiscord.make_user(111_000_000_000_000_001, "alice")
 BOB = FakeDiscord.make_user(222_000_000_000_000_002, "bob")
 LONG_TITLE = "Yahari " + "Ore no Seishun Love Comedy wa Machigatteiru " * 4
 ALICE_LIST = [
-    FetchedEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
-    FetchedEntry(2, "Show 02", Status.COMPLETED, 8, 12),
-    FetchedEntry(3, "Show 03", Status.DROPPED, 3, 2),
+    AnimeListEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
+    AnimeListEntry(2, "Show 02", Status.COMPLETED, 8, 12),
+    AnimeListEntry(3, "Show 03", Status.DROPPED, 3, 2),
 ]
 #: the tasks discord.py starts to handle an event (see settle()).
 HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_")

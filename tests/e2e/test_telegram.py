@@ -19,14 +19,14 @@ import pytest
 
 from bot.app import StartupError
 from bot.config import Settings
-from bot.conversation import APOLOGY, HELP
 from bot.frontends.telegram_app import COMMANDS, TelegramFrontend, TokenRedactor, file_base_url
+from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import RecommendationService
 from bot.sources.mal import MalClient
-from bot.sources.types import FetchedEntry
 from bot.storage import Storage
+from bot.texts import APOLOGY, HELP
 from recommender.types import Status
 from tests.fakes.mal_server import FakeMal
 from tests.fakes.model import FakeModel
@@ -41,9 +41,9 @@ PAGE_SIZE = 4
 Json = dict[str, Any]
 
 ALICE_LIST = [
-    FetchedEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
-    FetchedEntry(2, "Show 02", Status.COMPLETED, 8, 12),
-    FetchedEntry(3, "Show 03", Status.DROPPED, 3, 2),
+    AnimeListEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
+    AnimeListEntry(2, "Show 02", Status.COMPLETED, 8, 12),
+    AnimeListEntry(3, "Show 03", Status.DROPPED, 3, 2),
 ]
 
 MAL_EXPORT = b"""<?xml version="1.0" encoding="UTF-8" ?>

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.replies import Card
+from bot.service.replies import Card
 
 SAMPLE_CARD = Card(
     number=1,

@@ -46,7 +46,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import httpx
 
-from bot.sources.types import FetchedEntry
+from bot.lists import AnimeListEntry
 from recommender.types import Status
 
 __all__ = [
@@ -128,7 +128,7 @@ class _User:
     private: bool = False
 
 
-def entry_json(entry: FetchedEntry) -> dict[str, Any]:
+def entry_json(entry: AnimeListEntry) -> dict[str, Any]:
     """One ``data[]`` item as MAL sends it for a list entry."""
     updated = entry.updated_at or datetime(2023, 1, 1, tzinfo=UTC)
     folder = entry.anime_id % 1000
@@ -151,7 +151,7 @@ def entry_json(entry: FetchedEntry) -> dict[str, Any]:
     }
 
 
-def make_entries(count: int, *, first_id: int = 1, seed: int = 0) -> list[FetchedEntry]:
+def make_entries(count: int, *, first_id: int = 1, seed: int = 0) -> list[AnimeListEntry]:
     """``count`` plausible list entries with ids ``first_id...`` (deterministic per seed)."""
     rng = random.Random(seed)
     statuses = (
@@ -165,7 +165,7 @@ def make_entries(count: int, *, first_id: int = 1, seed: int = 0) -> list[Fetche
         status = rng.choice(statuses)
         scored = status in (Status.COMPLETED, Status.DROPPED) and rng.random() < 0.85
         entries.append(
-            FetchedEntry(
+            AnimeListEntry(
                 anime_id=anime_id,
                 title=f"{_TITLES[anime_id % len(_TITLES)]} #{anime_id}",
                 status=status,
@@ -242,12 +242,12 @@ class FakeMal:
     def add_user(
         self,
         username: str,
-        entries: Iterable[FetchedEntry | Mapping[str, Any] | Any] = (),
+        entries: Iterable[AnimeListEntry | Mapping[str, Any] | Any] = (),
         *,
         private: bool = False,
     ) -> None:
         """Serve ``username``'s list: typed entries, or raw ``data[]`` items served as given."""
-        items = [entry_json(e) if isinstance(e, FetchedEntry) else e for e in entries]
+        items = [entry_json(e) if isinstance(e, AnimeListEntry) else e for e in entries]
         self._users[username.lower()] = _User(username, items, private)
 
     def set_private(self, username: str, private: bool = True) -> None:

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import APOLOGY, Conversation
+from bot.conversation import Conversation
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.storage import Storage
+from bot.texts import APOLOGY
 from tests.fakes.model import FakeModel
 from tests.integration.test_service import FakeFetcher
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.lists import AnimeList, AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.retrain import Retrainer
-from bot.sources.types import FetchedEntry, FetchedList
 from bot.storage import Storage
 from recommender.artifact import current_version, load_current, set_current
 from recommender.layout import SHIPPED_SAMPLE_DIR
@@ -85,9 +85,9 @@ def score_of(model: Recommender, entries: list[ListEntry], anime_id: int) -> flo
     return ranked.get(anime_id, len(picks))
 
 
-async def add_person(store: Storage, name: str, entries: list[FetchedEntry]) -> int:
+async def add_person(store: Storage, name: str, entries: list[AnimeListEntry]) -> int:
     person = await store.person_for("telegram", name)
-    await store.replace_list(person, FetchedList(name, "mal", tuple(entries)))
+    await store.replace_list(person, AnimeList(name, "mal", tuple(entries)))
     return person
 
 
@@ -107,8 +107,8 @@ async def test_votes_and_new_anime_reach_the_trained_model(
             store,
             f"fan{i}",
             [
-                FetchedEntry(POPULAR, "FMA:B", Status.COMPLETED, 10, 64),
-                FetchedEntry(NEW_ANIME, "Brand New Show", Status.COMPLETED, 9, 12),
+                AnimeListEntry(POPULAR, "FMA:B", Status.COMPLETED, 10, 64),
+                AnimeListEntry(NEW_ANIME, "Brand New Show", Status.COMPLETED, 9, 12),
             ],
         )
         for i in range(40)

@@ -16,10 +16,11 @@ from bot.errors import (
     UnknownMalUser,
     UnknownTitle,
 )
+from bot.lists import AnimeList, AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
-from bot.service import ChatRef, Progress, RecommendationService, UserRef
-from bot.sources.types import FetchedEntry, FetchedList
+from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.recommendation import Progress
 from bot.storage import Storage
 from recommender.types import Status
 from tests.fakes.clock import ManualClock
@@ -34,23 +35,23 @@ class FakeFetcher:
     """A ListFetcher with canned lists; unknown names raise like MAL's 404."""
 
     def __init__(self) -> None:
-        self.lists: dict[str, list[FetchedEntry]] = {
+        self.lists: dict[str, list[AnimeListEntry]] = {
             "alice_mal": [
-                FetchedEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
-                FetchedEntry(2, "Show 02", Status.COMPLETED, 8, 12),
-                FetchedEntry(3, "Show 03", Status.DROPPED, 3, 2),
-                FetchedEntry(99_999, "Not In Catalog", Status.COMPLETED, 9, 12),
+                AnimeListEntry(1, "Fullmetal Alchemist", Status.COMPLETED, 10, 51),
+                AnimeListEntry(2, "Show 02", Status.COMPLETED, 8, 12),
+                AnimeListEntry(3, "Show 03", Status.DROPPED, 3, 2),
+                AnimeListEntry(99_999, "Not In Catalog", Status.COMPLETED, 9, 12),
             ]
         }
         self.calls = 0
 
-    async def fetch_list(self, username: str, progress: Progress | None = None) -> FetchedList:
+    async def fetch_list(self, username: str, progress: Progress | None = None) -> AnimeList:
         self.calls += 1
         if username not in self.lists:
             raise UnknownMalUser(username)
         if progress is not None:
             await progress(len(self.lists[username]))
-        return FetchedList(username, "mal", tuple(self.lists[username]))
+        return AnimeList(username, "mal", tuple(self.lists[username]))
 
 
 @pytest.fixture
@@ -71,8 +72,7 @@ def service(store: Storage, fetcher: FakeFetcher) -> RecommendationService:
 
 
 async def show(service: RecommendationService, page_batch: int, anime_ids: list[int]) -> None:
-    for anime_id in anime_ids:
-        await service.card_sent(page_batch, anime_id, CHAT, f"m{page_batch}-{anime_id}")
+    await service.cards_shown(page_batch, CHAT, {a: f"m{page_batch}-{a}" for a in anime_ids})
 
 
 async def test_link_summarises_and_recommend_never_shows_seen(

@@ -12,15 +12,15 @@ import aiosqlite
 import pytest
 
 from bot.errors import InvalidInput
-from bot.sources.types import FetchedEntry, FetchedList
+from bot.lists import AnimeList, AnimeListEntry
 from bot.storage import IdentityInUse, Storage, StoreStats, UnknownPerson
 from recommender.types import ListEntry, Status
 from tests.fakes.clock import ManualClock
 from tests.fakes.mal_server import make_entries
 
 
-def fetched(username: str, entries: list[FetchedEntry], source: str = "mal") -> FetchedList:
-    return FetchedList(username, source, tuple(entries))
+def fetched(username: str, entries: list[AnimeListEntry], source: str = "mal") -> AnimeList:
+    return AnimeList(username, source, tuple(entries))
 
 
 # -- people and identities ---------------------------------------------------------------------
@@ -104,7 +104,7 @@ async def test_replace_list_is_atomic(storage: Storage) -> None:
     person = await storage.person_for("discord", "1")
     good = make_entries(20)
     await storage.replace_list(person, fetched("alice", good))
-    bad = [*make_entries(20, first_id=100), FetchedEntry(999, "bad", Status.COMPLETED, score=11)]
+    bad = [*make_entries(20, first_id=100), AnimeListEntry(999, "bad", Status.COMPLETED, score=11)]
     with pytest.raises(sqlite3.IntegrityError):
         await storage.replace_list(person, fetched("alice", bad))
     assert [e.anime_id for e in await storage.list_for(person)] == [e.anime_id for e in good]
@@ -117,8 +117,8 @@ async def test_replace_list_is_atomic(storage: Storage) -> None:
 async def test_duplicate_entries_keep_the_last(storage: Storage) -> None:
     person = await storage.person_for("discord", "1")
     entries = [
-        FetchedEntry(1, "A", Status.PLAN_TO_WATCH),
-        FetchedEntry(1, "A", Status.COMPLETED, score=8),
+        AnimeListEntry(1, "A", Status.PLAN_TO_WATCH),
+        AnimeListEntry(1, "A", Status.COMPLETED, score=8),
     ]
     await storage.replace_list(person, fetched("alice", entries))
     [entry] = await storage.list_for(person)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.lists import AnimeList, AnimeListEntry
 from bot.sources.mal import MalClient
-from bot.sources.types import FetchedEntry, FetchedList
 from bot.storage import Storage
 from bot.training_data import anime_from_mal, collect_product_data, missing_anime
 from recommender.types import Status
@@ -17,12 +17,12 @@ async def test_lists_and_votes_become_rows(store: Storage) -> None:
     alice = await store.person_for("telegram", "1")
     await store.replace_list(
         alice,
-        FetchedList(
+        AnimeList(
             "alice",
             "mal",
             (
-                FetchedEntry(1, "FMA", Status.COMPLETED, 10),
-                FetchedEntry(2, "Show 02", Status.DROPPED, 2),
+                AnimeListEntry(1, "FMA", Status.COMPLETED, 10),
+                AnimeListEntry(2, "Show 02", Status.DROPPED, 2),
             ),
         ),
     )

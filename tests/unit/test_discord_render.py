@@ -31,7 +31,7 @@ from bot.frontends.discord_render import (
     page_intro,
     page_summary,
 )
-from bot.replies import Card, Page
+from bot.service.replies import Card, Page
 from tests.fakes import cards
 
 

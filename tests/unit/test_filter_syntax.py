@@ -3,7 +3,7 @@
 import pytest
 
 from bot.errors import InvalidInput
-from bot.filter_syntax import parse_filters
+from bot.service.filters import parse_filters
 from recommender.types import Filters
 
 GENRES = {"action": "Action", "romance": "Romance", "slice of life": "Slice of Life"}

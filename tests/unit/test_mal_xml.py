@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadUpload
+from bot.lists import AnimeList
 from bot.sources.mal_xml import parse_mal_export
-from bot.sources.types import FetchedList
 from recommender.types import LIST_STATUSES, Status
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mal"
 EXPORT = (FIXTURES / "animelist_1700000000_-_1234567.xml").read_bytes()
 
 
-def _check_realistic(fetched: FetchedList) -> None:
+def _check_realistic(fetched: AnimeList) -> None:
     assert fetched.username == "Example_User"
     assert fetched.source == "mal_xml"
     assert len(fetched.entries) == 17
@@ -87,7 +87,7 @@ def test_minimal_export_and_duplicates() -> None:
 
 def test_an_empty_list_is_fine() -> None:
     xml = b"<myanimelist><myinfo><user_name>new</user_name></myinfo></myanimelist>"
-    assert parse_mal_export(xml) == FetchedList("new", "mal_xml", ())
+    assert parse_mal_export(xml) == AnimeList("new", "mal_xml", ())
 
 
 # -- refused files ---------------------------------------------------------------------------

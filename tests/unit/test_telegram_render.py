@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from bot.frontends import telegram_render as render
-from bot.replies import Page
+from bot.service.replies import Page
 from tests.fakes.cards import make_card as card
 
 LARGEST_ID = sys.maxsize  # far beyond any MAL id (they are 5-6 digits)

@@ -1,4 +1,4 @@
-"""Typed list entries as fetched from a source (no dicts past the client)."""
+"""A person's anime list: what a source fetched and what storage holds (one type for both)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import datetime
 
 from recommender.types import ListEntry, Status
 
-__all__ = ["FetchedEntry", "FetchedList"]
+__all__ = ["AnimeList", "AnimeListEntry"]
 
 
 @dataclass(frozen=True, slots=True)
-class FetchedEntry:
-    """One entry of a fetched list, with the title the source gave (shown for unknown anime)."""
+class AnimeListEntry:
+    """One entry of an anime list, with the title the source gave (shown for unknown anime)."""
 
     anime_id: int
     title: str
@@ -27,9 +27,9 @@ class FetchedEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class FetchedList:
+class AnimeList:
     """A whole list fetched from one source (``"mal"`` or ``"mal_xml"``)."""
 
     username: str
     source: str
-    entries: tuple[FetchedEntry, ...]
+    entries: tuple[AnimeListEntry, ...]

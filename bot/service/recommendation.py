@@ -1,7 +1,7 @@
 """The transport-agnostic chat service: every command's meaning, in one place.
 
 Front ends pass plain values (a :class:`UserRef`, a :class:`ChatRef`, text) and
-render the plain replies of :mod:`bot.replies`. Expected failures raise
+render the plain replies of :mod:`bot.service.replies`. Expected failures raise
 :class:`bot.errors.AnimeBotError` subclasses carrying a user-facing message.
 One person's commands and feedback run in order (a lock per person); scoring
 runs off the event loop.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -21,14 +21,15 @@ from bot.errors import (
     ExpiredSuggestion,
     InvalidInput,
     NotLinked,
+    NotYours,
     UnknownTitle,
 )
-from bot.filter_syntax import parse_filters
+from bot.lists import AnimeList
 from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, KeyedLocks
-from bot.replies import Card, FeedbackResult, LinkSummary, Page, human_count
-from bot.sources.mal_xml import parse_mal_export
-from bot.sources.types import FetchedList
+from bot.service.filters import parse_filters
+from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
+from bot.sources.mal_xml import check_export, parse_mal_export
 from bot.storage import Storage
 from recommender.catalog import Anime, TitleMatch, normalize_title
 from recommender.types import Filters, ListEntry, Scored, Status
@@ -68,7 +69,7 @@ class ChatRef:
 class ListFetcher(Protocol):
     """Where linked lists come from (the MAL client)."""
 
-    async def fetch_list(self, username: str, progress: Progress | None = None) -> FetchedList: ...
+    async def fetch_list(self, username: str, progress: Progress | None = None) -> AnimeList: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,11 @@ class RecommendationService:
             await self.store.replace_list(person, fetched)
         return self._summary(fetched)
 
+    @staticmethod
+    def check_export(filename: str, size: int) -> None:
+        """Refuse an upload that cannot be a MAL export before it is downloaded (BadUpload)."""
+        check_export(filename, size)
+
     async def link_export(self, user: UserRef, data: bytes) -> LinkSummary:
         """Store a list from an uploaded MAL XML export (``.xml`` or ``.xml.gz``)."""
         fetched = await asyncio.to_thread(parse_mal_export, data)
@@ -139,7 +145,7 @@ class RecommendationService:
             await self.store.replace_list(person, fetched)
         return self._summary(fetched)
 
-    def _summary(self, fetched: FetchedList) -> LinkSummary:
+    def _summary(self, fetched: AnimeList) -> LinkSummary:
         catalog = self.models.current.catalog
         scores = [e.score for e in fetched.entries if e.score > 0]
         return LinkSummary(
@@ -211,6 +217,18 @@ class RecommendationService:
             footer=self._recommend_footer(taste, cards),
             filter_text=filter_text,
         )
+
+    async def more(
+        self, user: UserRef, chat: ChatRef, owner_user_id: str, filter_text: str | None
+    ) -> Page:
+        """The "More" button of a page made for ``owner_user_id``: their next page.
+
+        ``filter_text`` ``None`` (the button could not carry them) means the last filters.
+        Raises :class:`NotYours` for anyone but the page's owner.
+        """
+        if user.user_id != owner_user_id:
+            raise NotYours()
+        return await self.recommend(user, chat, filter_text or "", more=True)
 
     def _remember_filters(self, key: tuple[int, ChatRef], filter_text: str) -> None:
         self._last_filters[key] = filter_text
@@ -338,9 +356,17 @@ class RecommendationService:
 
     # ---- feedback ----------------------------------------------------------------------------
 
-    async def card_sent(self, batch_id: int, anime_id: int, chat: ChatRef, message_id: str) -> None:
-        """Remember which message shows which card, so a reaction on it can be resolved."""
-        await self.store.attach_message(batch_id, anime_id, chat.platform, chat.chat_id, message_id)
+    async def cards_shown(
+        self, batch_id: int, chat: ChatRef, message_ids: Mapping[int, str]
+    ) -> None:
+        """Remember which message shows which card (anime id -> message id) of a page
+        (``Page.batch_id``), so a vote or reaction on it resolves. Front ends call it as each
+        card's message is sent (a vote may come before the page is complete), or once for a
+        page that is a single message."""
+        for anime_id, message_id in message_ids.items():
+            await self.store.attach_message(
+                batch_id, anime_id, chat.platform, chat.chat_id, message_id
+            )
 
     async def feedback(
         self,
@@ -407,6 +433,12 @@ class RecommendationService:
             async with self._person_locks(person):
                 await self.store.forget_person(person)
         return "Done: I have deleted everything I stored about you."
+
+    async def confirm_forget(self, user: UserRef, owner_user_id: str) -> str:
+        """The confirmation button under a /forget prompt made for ``owner_user_id``."""
+        if user.user_id != owner_user_id:
+            raise NotYours("Only the person who asked can confirm that.")
+        return await self.forget(user, confirmed=True)
 
     async def about(self) -> str:
         """Model version, training date and quality, and what it has learnt from."""
