@@ -22,8 +22,8 @@ run: $(STAMP)
 	$(BIN)/animerec build-default
 	$(BIN)/animerec run
 
-## The whole default test suite (what CI runs).
-test: $(STAMP)
+## Lint and types, then the whole default test suite (what CI runs): any ruff or mypy error fails it.
+test: lint
 	$(BIN)/python -m pytest -q
 
 ## Long tests: full evaluation across seeds, large files.
@@ -35,8 +35,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/serve.py
 
+## ruff (lint + format check) and mypy (strict on recommender/).
+LINTED := bot recommender tests benchmarks scripts
 lint: $(STAMP)
-	$(BIN)/ruff check bot recommender tests benchmarks scripts
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check --quiet $(LINTED)
 	$(BIN)/mypy bot recommender
 
 ## Rebuild the shipped sample from ../shared/data (maintainers only).
