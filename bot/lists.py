@@ -1,13 +1,21 @@
-"""A person's anime list: what a source fetched and what storage holds (one type for both)."""
+"""A person's anime list: what a source fetched and what storage holds (one type for both).
+
+Also :data:`ProgressFn`, the count callback a source reports fetching progress to.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from recommender.types import ListEntry, Status
 
-__all__ = ["AnimeList", "AnimeListEntry"]
+__all__ = ["AnimeList", "AnimeListEntry", "ProgressFn"]
+
+#: Told the number of entries fetched so far while a list is read (after each page);
+#: may be sync or async.
+ProgressFn = Callable[[int], Awaitable[None] | None]
 
 
 @dataclass(frozen=True, slots=True)

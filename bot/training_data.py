@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from bot.errors import AnimeBotError
+from bot.sources.mal_json import anime_from_mal
 from bot.storage import Storage
 from recommender.catalog import Anime, Catalog
 from recommender.kaggle import Interactions
 from recommender.types import ListEntry, Status
 
-__all__ = ["ProductData", "anime_from_mal", "collect_product_data", "missing_anime"]
+__all__ = ["FetchAnime", "ProductData", "collect_product_data", "missing_anime"]
 
 log = logging.getLogger(__name__)
 
-FetchAnime = Callable[[int], Awaitable[dict[str, object]]]
+#: MAL details of an anime as a catalog row, named by the title given if MAL has none
+#: (``MalClient.fetch_anime``).
+FetchAnime = Callable[[int, str | None], Awaitable[Anime]]
 
 
 @dataclass(frozen=True)
@@ -70,56 +74,6 @@ async def collect_product_data(store: Storage) -> ProductData:
     return ProductData(Interactions.concat(parts), titles, len(parts), len(votes))
 
 
-def anime_from_mal(payload: dict[str, object], fallback_title: str | None = None) -> Anime:
-    """Catalog metadata from MAL API v2 anime details (missing fields stay unknown)."""
-    anime_id = int(str(payload["id"]))
-    alternative = payload.get("alternative_titles")
-    alt = alternative if isinstance(alternative, dict) else {}
-    genres = payload.get("genres")
-    genre_names = (
-        tuple(str(g["name"]) for g in genres if isinstance(g, dict) and "name" in g)
-        if isinstance(genres, list)
-        else ()
-    )
-    synonyms = alt.get("synonyms")
-    start = payload.get("start_date")
-    year = int(start[:4]) if isinstance(start, str) and start[:4].isdecimal() else None
-    mean = payload.get("mean")
-    episodes = payload.get("num_episodes")
-    members = payload.get("num_list_users")
-    rating = payload.get("rating")
-    nsfw = payload.get("nsfw")
-    title = payload.get("title")
-    return Anime(
-        anime_id=anime_id,
-        title=str(title)
-        if isinstance(title, str) and title
-        else (fallback_title or f"Anime #{anime_id}"),
-        english_title=str(alt["en"]) if alt.get("en") else None,
-        japanese_title=str(alt["ja"]) if alt.get("ja") else None,
-        synonyms=tuple(str(s) for s in synonyms) if isinstance(synonyms, list) else (),
-        genres=genre_names,
-        type=_MEDIA_TYPES.get(str(payload.get("media_type", "")), "Unknown"),
-        episodes=episodes if isinstance(episodes, int) and episodes > 0 else None,
-        members=members if isinstance(members, int) else 0,
-        score=float(mean) if isinstance(mean, int | float) else None,
-        year=year,
-        nsfw="Hentai" in genre_names or rating == "rx" or nsfw == "black",
-        synopsis=str(payload["synopsis"])[:600] if payload.get("synopsis") else None,
-    )
-
-
-_MEDIA_TYPES = {
-    "tv": "TV",
-    "movie": "Movie",
-    "ova": "OVA",
-    "ona": "ONA",
-    "special": "Special",
-    "music": "Music",
-    "tv_special": "Special",
-}
-
-
 async def missing_anime(
     store: Storage,
     catalog: Catalog,
@@ -138,15 +92,28 @@ async def missing_anime(
     fetched = 0
     for anime_id in sorted({int(a) for a in anime_ids} - set(map(int, catalog.ids))):
         payload = await store.anime_meta(anime_id)
-        if payload is None and fetch is not None and fetched < max_fetches:
+        anime = _from_cache(payload, titles.get(anime_id))
+        if anime is None and fetch is not None and fetched < max_fetches:
             fetched += 1
             try:
-                payload = await fetch(anime_id)
-                await store.cache_anime_meta(anime_id, payload)
+                anime = await fetch(anime_id, titles.get(anime_id))
+                await store.cache_anime_meta(anime_id, asdict(anime))
             except AnimeBotError as error:
                 log.info("no MAL details for anime %d: %s", anime_id, error.user_message)
-        if payload is not None:
-            found.append(anime_from_mal(payload, titles.get(anime_id)))
-        else:
-            found.append(Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}"))
+        if anime is None:
+            anime = Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}")
+        found.append(anime)
     return found
+
+
+def _from_cache(payload: dict[str, object] | None, fallback_title: str | None) -> Anime | None:
+    """Cache-boundary shim until the store caches ``Anime`` itself: rows written as
+    ``asdict(Anime)``, or as MAL's JSON by earlier versions."""
+    if payload is None:
+        return None
+    if "anime_id" not in payload:
+        return anime_from_mal(payload, fallback_title)
+    fields: dict[str, Any] = dict(payload)
+    for name in ("synonyms", "genres"):
+        fields[name] = tuple(fields.get(name) or ())
+    return Anime(**fields)

@@ -5,7 +5,6 @@ caller owns and closes it) and turns every way MAL can fail into an error of
 :mod:`bot.errors` whose ``user_message`` can be shown as is:
 
 - invalid username -> :class:`InvalidInput` (checked before any request)
-- no client id -> :class:`MalNotConfigured` (suggests the XML upload)
 - 404 -> :class:`UnknownMalUser` (lists) / :class:`NotFound` (anime)
 - 403 -> :class:`PrivateList`, unless it looks like throttling
 - 429, or 403 with ``Retry-After`` or a throttling body -> bounded retries with
@@ -13,11 +12,13 @@ caller owns and closes it) and turns every way MAL can fail into an error of
   :class:`UpstreamRateLimited`
 - 5xx and connection errors -> bounded retries, then :class:`UpstreamUnavailable`
 - timeouts -> :class:`UpstreamUnavailable` at once (they already cost the full timeout)
+- 401 (a wrong client id) -> :class:`UpstreamUnavailable` (suggests the XML upload)
 - malformed or truncated JSON, missing fields -> :class:`UpstreamUnavailable`
 
 MAL publishes no rate limit, so requests share a small concurrency cap, and a
 fetched list is cached for a few minutes per (case-insensitive) username, with
-concurrent fetches of the same user collapsed into one.
+concurrent fetches of the same user collapsed into one. The request and retry
+policy is :mod:`bot.sources.mal_http`; reading MAL's JSON is :mod:`bot.sources.mal_json`.
 """
 
 from __future__ import annotations
@@ -29,36 +30,28 @@ import random
 import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 
 from bot.errors import (
-    AnimeBotError,
     InvalidInput,
     NotFound,
     PrivateList,
     UnknownMalUser,
-    UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from bot.lists import AnimeList, AnimeListEntry
-from recommender.types import Status
-
-if TYPE_CHECKING:
-    from bot.config import Settings
+from bot.lists import AnimeList, AnimeListEntry, ProgressFn
+from bot.sources.mal_http import UNREADABLE, MalHttp, RetryPolicy
+from bot.sources.mal_json import ANIME_FIELDS, Malformed, parse_anime, parse_list_page
+from recommender.catalog import Anime
 
 __all__ = [
-    "ANIME_FIELDS",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "MAX_PAGE_SIZE",
     "MalClient",
-    "MalNotConfigured",
-    "ProgressCallback",
     "validate_username",
 ]
 
@@ -66,34 +59,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.myanimelist.net/v2"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-ANIME_FIELDS = (
-    "id,title,alternative_titles,genres,media_type,num_episodes,mean,num_list_users,"
-    "start_date,rating,nsfw,synopsis"
-)
 MAX_PAGE_SIZE = 1000
 
 _USERNAME = re.compile(r"[A-Za-z0-9_-]{2,16}")
-_THROTTLE_BODY = re.compile(r"\bdos\b|too many|rate.?limit|throttl", re.IGNORECASE)
-
-#: Called after each page with the number of entries fetched so far; may be async.
-ProgressCallback = Callable[[int], Awaitable[None] | None]
-
-
-class MalNotConfigured(UpstreamUnavailable):
-    """The bot has no MAL client id, so it cannot fetch lists by username."""
-
-    default_message = (
-        "Linking by MyAnimeList username is not set up on this bot (MAL_CLIENT_ID is not "
-        "configured). You can upload your MAL XML export instead "
-        "(myanimelist.net/panel.php?go=export)."
-    )
-
-
-class _Malformed(Exception):
-    """MAL answered 200 with something we cannot read."""
-
-
-_UNREADABLE = "MyAnimeList sent something I could not read. Please try again later."
 
 
 def validate_username(username: str) -> str:
@@ -118,16 +86,12 @@ class MalClient:
 
     Args:
         http: the shared client (owned by the caller; not closed here).
-        client_id: the MAL API client id (``None``/blank: every call raises
-            :class:`MalNotConfigured`).
+        client_id: the MAL API client id (the root builds a client only when it has one).
         base_url: API root, e.g. ``https://api.myanimelist.net/v2``.
         max_concurrency: requests in flight at once, across all users.
         cache_ttl: seconds a fetched list is reused (``0`` disables the cache).
-        max_retries: retries after the first attempt for 429/5xx/connection errors.
-        backoff_base: first backoff in seconds (doubled each retry, jittered).
-        max_backoff: cap of one backoff.
-        max_retry_after: a longer ``Retry-After`` is not waited for: the call
-            fails at once with :class:`UpstreamRateLimited`.
+        max_retries, backoff_base, max_backoff, max_retry_after: the
+            :class:`~bot.sources.mal_http.RetryPolicy`.
         page_size: entries per list page (MAL allows at most 1000).
         max_pages: safety stop for a paging loop.
         timeout: per-request timeout, passed explicitly on every request.
@@ -138,7 +102,7 @@ class MalClient:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        client_id: str | None,
+        client_id: str,
         base_url: str = DEFAULT_BASE_URL,
         *,
         max_concurrency: int = 2,
@@ -159,59 +123,43 @@ class MalClient:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         if max_concurrency < 1 or max_retries < 0:
             raise ValueError("max_concurrency must be >= 1 and max_retries >= 0")
-        self._http = http
-        self._client_id = (client_id or "").strip() or None
+        if not client_id.strip():
+            raise ValueError("a MAL client id is required")
         self._base = httpx.URL(base_url.rstrip("/"))
         self._base_url = str(self._base)
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._requests = MalHttp(
+            http,
+            client_id.strip(),
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            policy=RetryPolicy(
+                max_retries, backoff_base, max_backoff, max_retry_after, sleep, jitter
+            ),
+            max_concurrency=max_concurrency,
+        )
         self._cache_ttl = cache_ttl
         self._cache_size = cache_size
         self._cache: OrderedDict[str, tuple[float, AnimeList]] = OrderedDict()
         self._fetch_locks: dict[str, tuple[asyncio.Lock, int]] = {}
-        self._max_retries = max_retries
-        self._backoff_base = backoff_base
-        self._max_backoff = max_backoff
-        self._max_retry_after = max_retry_after
         self._page_size = page_size
         self._max_pages = max_pages
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self._sleep = sleep
         self._clock = clock
-        self._jitter = jitter
-
-    @classmethod
-    def from_settings(
-        cls, http: httpx.AsyncClient, settings: Settings, **options: Any
-    ) -> MalClient:
-        """Build a client from :class:`bot.config.Settings` (client id and base URL)."""
-        return cls(
-            http, settings.secret(settings.mal_client_id), settings.mal_api_base_url, **options
-        )
-
-    @property
-    def configured(self) -> bool:
-        """Whether a client id is set (else only the XML upload can link a list)."""
-        return self._client_id is not None
 
     def __repr__(self) -> str:  # never show the client id
-        return f"MalClient(base_url={self._base_url!r}, configured={self.configured})"
+        return f"MalClient(base_url={self._base_url!r})"
 
     # -- public API -----------------------------------------------------------------------
 
-    async def fetch_list(
-        self, username: str, progress: ProgressCallback | None = None
-    ) -> AnimeList:
+    async def fetch_list(self, username: str, progress: ProgressFn | None = None) -> AnimeList:
         """Fetch a user's whole anime list, following MAL's paging.
 
         ``progress`` is called after each page with the number of entries so far
         (once, with the total, on a cache hit).
 
         Raises:
-            InvalidInput, MalNotConfigured, UnknownMalUser, PrivateList,
-            UpstreamRateLimited, UpstreamUnavailable.
+            InvalidInput, UnknownMalUser, PrivateList, UpstreamRateLimited,
+            UpstreamUnavailable.
         """
         name = validate_username(username)
-        self._require_client_id()
         key = name.lower()
         async with self._fetch_lock(key):
             cached = self._cache_get(key)
@@ -222,50 +170,31 @@ class MalClient:
                 await _notify(progress, len(cached.entries))
         return cached
 
-    async def fetch_anime(self, anime_id: int) -> dict[str, object]:
-        """MAL's details of one anime (the fields in :data:`ANIME_FIELDS`) as a JSON dict.
+    async def fetch_anime(self, anime_id: int, fallback_title: str | None = None) -> Anime:
+        """MAL's details of one anime (the fields in ``ANIME_FIELDS``) as a catalog row.
+
+        ``fallback_title`` names it if MAL gives an empty title (else ``Anime #id``).
 
         Raises:
-            InvalidInput, MalNotConfigured, NotFound, UpstreamRateLimited, UpstreamUnavailable.
+            InvalidInput, NotFound, UpstreamRateLimited, UpstreamUnavailable.
         """
         if isinstance(anime_id, bool) or not isinstance(anime_id, int) or anime_id <= 0:
             raise InvalidInput(f"{anime_id!r} is not a MyAnimeList anime id.")
-        self._require_client_id()
-
-        def missing() -> NoReturn:
-            raise NotFound(f"MyAnimeList has no anime with id {anime_id}.")
-
-        def forbidden() -> NoReturn:
-            raise UpstreamUnavailable(f"MyAnimeList would not show anime {anime_id}.")
-
-        payload = await self._get_json(
+        payload = await self._requests.get_json(
             f"{self._base_url}/anime/{anime_id}",
             {"fields": ANIME_FIELDS},
-            on_404=missing,
-            on_403=forbidden,
+            on_404=lambda: NotFound(f"MyAnimeList has no anime with id {anime_id}."),
+            on_403=lambda: UpstreamUnavailable(f"MyAnimeList would not show anime {anime_id}."),
         )
-        node_id = payload.get("id")
-        if not isinstance(payload.get("title"), str) or not isinstance(node_id, int):
-            raise UpstreamUnavailable(_UNREADABLE)
-        return payload
-
-    def invalidate(self, username: str) -> None:
-        """Drop a cached list (e.g. before an explicit refresh)."""
-        self._cache.pop(username.strip().lstrip("@").lower(), None)
-
-    def clear_cache(self) -> None:
-        """Drop every cached list."""
-        self._cache.clear()
+        try:
+            return parse_anime(payload, fallback_title)
+        except Malformed as exc:
+            log.warning("unreadable details of anime %d: %s", anime_id, exc)
+            raise UpstreamUnavailable(UNREADABLE) from exc
 
     # -- paging -------------------------------------------------------------------------
 
-    async def _fetch_pages(self, name: str, progress: ProgressCallback | None) -> AnimeList:
-        def missing() -> NoReturn:
-            raise UnknownMalUser(name)
-
-        def forbidden() -> NoReturn:
-            raise PrivateList(name)
-
+    async def _fetch_pages(self, name: str, progress: ProgressFn | None) -> AnimeList:
         url = f"{self._base_url}/users/{name}/animelist"
         params: dict[str, str] | None = {
             "fields": "list_status",
@@ -275,13 +204,15 @@ class MalClient:
         entries: list[AnimeListEntry] = []
         seen: set[str] = set()
         while True:
-            payload = await self._get_json(url, params, on_404=missing, on_403=forbidden)
+            payload = await self._requests.get_json(
+                url, params, on_404=lambda: UnknownMalUser(name), on_403=lambda: PrivateList(name)
+            )
             try:
-                entries.extend(_parse_page(payload))
-                next_url = _next_url(payload)
-            except _Malformed as exc:
+                page, next_url = parse_list_page(payload)
+            except Malformed as exc:
                 log.warning("unreadable list page for %s: %s", name, exc)
-                raise UpstreamUnavailable(_UNREADABLE) from exc
+                raise UpstreamUnavailable(UNREADABLE) from exc
+            entries.extend(page)
             if progress is not None:
                 await _notify(progress, len(entries))
             if next_url is None:
@@ -298,86 +229,17 @@ class MalClient:
         try:
             target = httpx.URL(next_url)
         except (httpx.InvalidURL, TypeError) as exc:
-            raise UpstreamUnavailable(_UNREADABLE) from exc
+            raise UpstreamUnavailable(UNREADABLE) from exc
         if (target.scheme, target.host, target.port) != (
             self._base.scheme,
             self._base.host,
             self._base.port,
         ):
             log.warning("refusing paging link to another host: %s", target.host)
-            raise UpstreamUnavailable(_UNREADABLE)
+            raise UpstreamUnavailable(UNREADABLE)
         if next_url in seen or len(seen) + 1 >= self._max_pages:
             log.warning("paging loop or too many pages (%d)", len(seen) + 1)
-            raise UpstreamUnavailable(_UNREADABLE)
-
-    # -- one request, with retries ---------------------------------------------------------
-
-    async def _get_json(
-        self,
-        url: str,
-        params: Mapping[str, str] | None,
-        *,
-        on_404: Callable[[], NoReturn],
-        on_403: Callable[[], NoReturn],
-    ) -> dict[str, Any]:
-        """GET ``url`` and return its JSON object, retrying what is worth retrying."""
-        assert self._client_id is not None
-        headers = {"X-MAL-CLIENT-ID": self._client_id, "Accept": "application/json"}
-        failure: AnimeBotError = UpstreamUnavailable()
-        for attempt in range(self._max_retries + 1):
-            try:
-                async with self._semaphore:
-                    response = await self._http.get(
-                        url, params=params, headers=headers, timeout=self._timeout
-                    )
-            except httpx.TimeoutException as exc:
-                log.warning("MAL timed out: %s", type(exc).__name__)
-                raise UpstreamUnavailable(
-                    "MyAnimeList took too long to answer. Please try again in a few minutes."
-                ) from exc
-            except httpx.TransportError as exc:
-                log.warning("MAL connection failed (attempt %d): %r", attempt + 1, exc)
-                failure = UpstreamUnavailable()
-                failure.__cause__ = exc
-                delay = self._backoff(attempt)
-            else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return _decode(response)
-                if status == 404:
-                    on_404()
-                retry_after = _retry_after(response)
-                if status == 429 or (status == 403 and _is_throttling(response, retry_after)):
-                    failure = UpstreamRateLimited(retry_after)
-                    if retry_after is not None and retry_after > self._max_retry_after:
-                        raise failure
-                    delay = retry_after if retry_after is not None else self._backoff(attempt)
-                elif status == 403:
-                    on_403()
-                elif status >= 500:
-                    failure = UpstreamUnavailable()
-                    delay = self._backoff(attempt)
-                elif status == 401:
-                    raise UpstreamUnavailable(
-                        "MyAnimeList did not accept this bot's client id (MAL_CLIENT_ID). "
-                        "You can upload your MAL XML export instead."
-                    )
-                else:
-                    raise UpstreamUnavailable(f"MyAnimeList refused the request (HTTP {status}).")
-                log.warning("MAL answered %d (attempt %d)", status, attempt + 1)
-            if attempt == self._max_retries:
-                break
-            await self._sleep(delay)
-        raise failure
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: between half and all of base * 2**attempt."""
-        ceiling = min(self._max_backoff, self._backoff_base * (2.0**attempt))
-        return ceiling * (0.5 + 0.5 * self._jitter())
-
-    def _require_client_id(self) -> None:
-        if self._client_id is None:
-            raise MalNotConfigured()
+            raise UpstreamUnavailable(UNREADABLE)
 
     # -- cache ----------------------------------------------------------------------------
 
@@ -416,109 +278,7 @@ class MalClient:
                 self._fetch_locks[key] = (lock, users - 1)
 
 
-async def _notify(progress: ProgressCallback, count: int) -> None:
+async def _notify(progress: ProgressFn, count: int) -> None:
     result = progress(count)
     if inspect.isawaitable(result):
         await result
-
-
-def _decode(response: httpx.Response) -> dict[str, Any]:
-    try:
-        payload = response.json()
-    except ValueError as exc:  # json.JSONDecodeError and bad encodings
-        log.warning("MAL sent invalid JSON (%d bytes)", len(response.content))
-        raise UpstreamUnavailable(_UNREADABLE) from exc
-    if not isinstance(payload, dict):
-        raise UpstreamUnavailable(_UNREADABLE)
-    return payload
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), if any."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _is_throttling(response: httpx.Response, retry_after: float | None) -> bool:
-    """A 403 that means "slow down" (MAL's "DoS detected") rather than "private list"."""
-    if retry_after is not None:
-        return True
-    return bool(_THROTTLE_BODY.search(response.text[:2000]))
-
-
-def _next_url(payload: Mapping[str, Any]) -> str | None:
-    paging = payload.get("paging", {})
-    if not isinstance(paging, dict):
-        raise _Malformed("paging is not an object")
-    next_url = paging.get("next")
-    if next_url is None or next_url == "":
-        return None
-    if not isinstance(next_url, str):
-        raise _Malformed("paging.next is not a string")
-    return next_url
-
-
-def _parse_page(payload: Mapping[str, Any]) -> list[AnimeListEntry]:
-    data = payload.get("data")
-    if not isinstance(data, list):
-        raise _Malformed("no data list")
-    return [_parse_item(item) for item in data]
-
-
-def _int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Malformed(f"{what} is not an integer: {value!r}")
-    return value
-
-
-def _parse_item(item: object) -> AnimeListEntry:
-    if not isinstance(item, dict):
-        raise _Malformed("list item is not an object")
-    node, status = item.get("node"), item.get("list_status")
-    if not isinstance(node, dict) or not isinstance(status, dict):
-        raise _Malformed("list item without node or list_status")
-    try:
-        anime_id = _int(node["id"], "node.id")
-        if anime_id <= 0:
-            raise _Malformed(f"bad anime id {anime_id}")
-        title = node.get("title") or ""
-        if not isinstance(title, str):
-            raise _Malformed("title is not a string")
-        state = status["status"]
-        if not isinstance(state, str):
-            raise _Malformed("status is not a string")
-        score = min(10, max(0, _int(status.get("score", 0), "score")))
-        watched = max(0, _int(status.get("num_episodes_watched", 0), "num_episodes_watched"))
-        return AnimeListEntry(
-            anime_id=anime_id,
-            title=title,
-            status=Status.from_mal(state),
-            score=score,
-            episodes_watched=watched,
-            updated_at=_parse_time(status.get("updated_at")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _Malformed(f"bad list item: {exc!r}") from exc
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -9,10 +9,10 @@ It serves what :class:`bot.sources.mal.MalClient` uses, shaped like MAL's answer
   100, more than 1000 is a 400, as on MAL). Usernames are case-insensitive.
 - ``GET /v2/anime/{id}?fields=...`` with the payload given to :meth:`FakeMal.add_anime`.
 - 404 for unknown users/anime, 403 for private lists, 401 for a wrong or missing
-  ``X-MAL-CLIENT-ID`` (when the fake has a client id).
+  ``X-MAL-CLIENT-ID``.
 
-Every failure mode can be switched on per user (or anime id, or ``"*"``), for the
-next ``times`` requests (``times=None``: for ever) and optionally only on one page::
+Every failure mode can be switched on per user (or anime id), for the next
+``times`` requests (``times=None``: for ever) and optionally only on one page::
 
     async with FakeMal() as mal:
         mal.add_user("alice", make_entries(2500))
@@ -88,7 +88,6 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
-    target: str
 
     @property
     def offset(self) -> int:
@@ -180,10 +179,7 @@ def make_entries(count: int, *, first_id: int = 1, seed: int = 0) -> list[AnimeL
 class FakeMal:
     """A fake MAL API v2 on loopback; use as ``async with FakeMal() as mal``."""
 
-    def __init__(
-        self, *, client_id: str | None = DEFAULT_CLIENT_ID, host: str = "127.0.0.1"
-    ) -> None:
-        """``client_id=None`` accepts any (or no) ``X-MAL-CLIENT-ID``."""
+    def __init__(self, *, client_id: str = DEFAULT_CLIENT_ID, host: str = "127.0.0.1") -> None:
         self.client_id = client_id
         self.host = host
         self.port = 0
@@ -250,12 +246,6 @@ class FakeMal:
         items = [entry_json(e) if isinstance(e, AnimeListEntry) else e for e in entries]
         self._users[username.lower()] = _User(username, items, private)
 
-    def set_private(self, username: str, private: bool = True) -> None:
-        self._users[username.lower()].private = private
-
-    def remove_user(self, username: str) -> None:
-        self._users.pop(username.lower(), None)
-
     def add_anime(self, anime_id: int, **fields: Any) -> dict[str, Any]:
         """Serve ``/anime/{anime_id}``: a realistic payload, overridden by ``fields``."""
         payload: dict[str, Any] = {
@@ -282,7 +272,7 @@ class FakeMal:
 
     # -- faults -------------------------------------------------------------------------
 
-    def add_fault(self, fault: Fault) -> Fault:
+    def _add(self, fault: Fault) -> Fault:
         self._faults.append(fault)
         return fault
 
@@ -298,18 +288,16 @@ class FakeMal:
     ) -> Fault:
         """Answer ``status`` to the next ``times`` requests for ``target`` (None: always).
 
-        ``target``: a username, an anime id, or ``"*"`` for any request.
+        ``target``: a username or an anime id.
         """
         headers = {} if retry_after is None else {"Retry-After": _format(retry_after)}
         if body is None:
-            body = {"message": "", "error": _ERROR_NAMES.get(status, "error")}
+            body = _error(status)
         if isinstance(body, Mapping):
             body = json.dumps(body)
         if isinstance(body, str):
             body = body.encode()
-        return self.add_fault(
-            Fault(target, "status", status, body, headers, times=times, page=page)
-        )
+        return self._add(Fault(target, "status", status, body, headers, times=times, page=page))
 
     def fail_always(self, target: Target, status: int, **options: Any) -> Fault:
         return self.fail_next(target, status, times=None, **options)
@@ -318,7 +306,7 @@ class FakeMal:
         self, target: Target, seconds: float, *, times: int | None = 1, page: int | None = None
     ) -> Fault:
         """Delay the (normal) answer by ``seconds``: for client timeouts."""
-        return self.add_fault(Fault(target, "slow", delay=seconds, times=times, page=page))
+        return self._add(Fault(target, "slow", delay=seconds, times=times, page=page))
 
     def malformed_next(
         self,
@@ -330,29 +318,23 @@ class FakeMal:
     ) -> Fault:
         """Answer 200 with a body that is not JSON (or, ``truncated``, JSON cut short)."""
         kind = "truncated" if truncated else "malformed"
-        return self.add_fault(Fault(target, kind, times=times, page=page))
+        return self._add(Fault(target, kind, times=times, page=page))
 
     def disconnect_next(
         self, target: Target, *, times: int | None = 1, page: int | None = None
     ) -> Fault:
         """Close the connection without answering."""
-        return self.add_fault(Fault(target, "disconnect", times=times, page=page))
+        return self._add(Fault(target, "disconnect", times=times, page=page))
 
     def foreign_next(self, target: Target, host: str = "evil.example") -> Fault:
         """Make ``paging.next`` point at another host (the client must not follow it)."""
-        return self.add_fault(Fault(target, "foreign_next", times=None, next_host=host))
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
+        return self._add(Fault(target, "foreign_next", times=None, next_host=host))
 
     # -- inspection ---------------------------------------------------------------------
 
     def requests_for(self, username: str) -> list[RecordedRequest]:
         """The list requests made for ``username``."""
         return [r for r in self.requests if r.username == username.lower()]
-
-    def reset_requests(self) -> None:
-        self.requests.clear()
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -392,20 +374,19 @@ class FakeMal:
     ) -> bool:
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        request = RecordedRequest(method, parts.path, query, headers, target)
-        self.requests.append(request)
+        self.requests.append(RecordedRequest(method, parts.path, query, headers))
 
-        if self.client_id is not None and headers.get("x-mal-client-id") != self.client_id:
-            return await _send(writer, 401, {"message": "", "error": "invalid_client"})
+        if headers.get("x-mal-client-id") != self.client_id:
+            return await _send(writer, 401, _error(401, "invalid_client"))
 
         list_match = _LIST_PATH.match(parts.path)
         anime_match = _ANIME_PATH.match(parts.path)
         key: Target | None = None
+        limit, offset = _int(query.get("limit"), 100), _int(query.get("offset"), 0)
         page = 1
         if list_match:
             key = unquote(list_match["name"]).lower()
-            limit = _int(query.get("limit"), 100)
-            page = _int(query.get("offset"), 0) // max(1, limit) + 1
+            page = offset // max(1, limit) + 1
         elif anime_match:
             key = int(anime_match["id"])
 
@@ -421,50 +402,46 @@ class FakeMal:
                 await asyncio.sleep(fault.delay)
 
         if method != "GET":
-            return await _send(writer, 405, {"message": "", "error": "method_not_allowed"})
+            return await _send(writer, 405, _error(405, "method_not_allowed"))
         if list_match:
-            status, payload = self._list_page(str(key), query, fault)
+            status, payload = self._list_page(str(key), query, limit, offset, fault)
         elif anime_match:
             details = self._anime.get(int(anime_match["id"]))
             status = 200 if details is not None else 404
-            payload = details or {"message": "", "error": "not_found"}
+            payload = details or _error(404)
         else:
-            status, payload = 404, {"message": "", "error": "not_found"}
+            status, payload = 404, _error(404)
         body = json.dumps(payload).encode()
         if fault is not None and fault.kind == "truncated" and status == 200:
             body = body[: max(1, len(body) // 2)]
         return await _send(writer, status, body)
 
     def _list_page(
-        self, key: str, query: dict[str, str], fault: Fault | None
+        self, key: str, query: dict[str, str], limit: int, offset: int, fault: Fault | None
     ) -> tuple[int, dict[str, Any]]:
         user = self._users.get(key)
         if user is None:
-            return 404, {"message": "", "error": "not_found"}
+            return 404, _error(404)
         if user.private:
-            return 403, {"message": "", "error": "forbidden"}
-        limit = _int(query.get("limit"), 100)
-        offset = _int(query.get("offset"), 0)
+            return 403, _error(403)
         if not 1 <= limit <= 1000 or offset < 0:
             return 400, {"message": "invalid q", "error": "bad_request"}
-        data = user.items[offset : offset + limit]
-        paging: dict[str, str] = {}
-        base = f"{self.root_url}/v2/users/{user.name}/animelist"
+        path = f"/v2/users/{user.name}/animelist"
         rest = {k: v for k, v in query.items() if k != "offset"}
+        paging: dict[str, str] = {}
         if offset + limit < len(user.items):
             host = self.root_url
             if fault is not None and fault.kind == "foreign_next":
                 host = f"http://{fault.next_host}"
-            paging["next"] = f"{host}/v2/users/{user.name}/animelist?" + urlencode(
-                {"offset": offset + limit, **rest}
-            )
+            paging["next"] = f"{host}{path}?" + urlencode({"offset": offset + limit, **rest})
         if offset > 0:
-            paging["previous"] = f"{base}?" + urlencode({"offset": max(0, offset - limit), **rest})
-        return 200, {"data": data, "paging": paging}
+            previous = {"offset": max(0, offset - limit), **rest}
+            paging["previous"] = f"{self.root_url}{path}?" + urlencode(previous)
+        return 200, {"data": user.items[offset : offset + limit], "paging": paging}
 
     def _take_fault(self, key: Target | None, page: int) -> Fault | None:
         for fault in self._faults:
-            if fault.target != "*" and (key is None or _norm(fault.target) != _norm(key)):
+            if key is None or _norm(fault.target) != _norm(key):
                 continue
             if fault.page is not None and fault.page != page:
                 continue
@@ -487,6 +464,11 @@ _ERROR_NAMES = {
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+
+
+def _error(status: int, name: str | None = None) -> dict[str, str]:
+    """MAL's error body: ``{"message": "", "error": "not_found"}``."""
+    return {"message": "", "error": name or _ERROR_NAMES.get(status, "error")}
 
 
 def _norm(target: Target) -> str:

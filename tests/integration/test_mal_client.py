@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from bot.config import Settings
 from bot.errors import (
     InvalidInput,
     NotFound,
@@ -18,7 +18,7 @@ from bot.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from bot.sources.mal import MalClient, MalNotConfigured, validate_username
+from bot.sources.mal import MalClient, validate_username
 from bot.storage import Storage
 from recommender.types import Status
 from tests.fakes.mal_server import FakeMal, make_entries
@@ -101,19 +101,9 @@ def test_username_rules() -> None:
     assert validate_username("x" * 16) == "x" * 16
 
 
-async def test_missing_client_id_suggests_the_xml_upload(
-    http: httpx.AsyncClient, fake_mal: FakeMal
-) -> None:
-    client = MalClient(http, None, fake_mal.base_url)
-    assert not client.configured
-    with pytest.raises(MalNotConfigured) as info:
-        await client.fetch_list("alice")
-    assert "MAL_CLIENT_ID" in info.value.user_message
-    assert "XML" in info.value.user_message
-    assert isinstance(info.value, UpstreamUnavailable)
-    with pytest.raises(MalNotConfigured):
-        await MalClient(http, "   ", fake_mal.base_url).fetch_anime(1)
-    assert fake_mal.requests == []
+def test_a_client_id_is_required(http: httpx.AsyncClient) -> None:
+    with pytest.raises(ValueError, match="client id"):
+        MalClient(http, "   ")
 
 
 async def test_wrong_client_id_is_reported(http: httpx.AsyncClient, fake_mal: FakeMal) -> None:
@@ -128,17 +118,6 @@ async def test_wrong_client_id_is_reported(http: httpx.AsyncClient, fake_mal: Fa
 def test_client_id_never_in_repr(http: httpx.AsyncClient) -> None:
     client = MalClient(http, "super-secret-id")
     assert "super-secret-id" not in repr(client)
-
-
-async def test_from_settings(http: httpx.AsyncClient, fake_mal: FakeMal) -> None:
-    fake_mal.add_user("alice", make_entries(2))
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        MAL_CLIENT_ID=SecretStr(fake_mal.client_id or ""),
-        MAL_API_BASE_URL=fake_mal.base_url,
-    )
-    client = MalClient.from_settings(http, settings)
-    assert len((await client.fetch_list("alice")).entries) == 2
 
 
 # -- caching --------------------------------------------------------------------------------
@@ -158,10 +137,6 @@ async def test_cache_hit_makes_no_second_request(
     mal_clock.advance(301)  # past the 300 s TTL
     await mal_client.fetch_list("alice")
     assert len(fake_mal.requests) == 2
-
-    mal_client.invalidate("Alice")
-    await mal_client.fetch_list("alice")
-    assert len(fake_mal.requests) == 3
 
 
 async def test_concurrent_fetches_of_one_user_make_one_request(
@@ -264,6 +239,18 @@ async def test_backoff_is_jittered(http: httpx.AsyncClient, fake_mal: FakeMal) -
     with pytest.raises(UpstreamUnavailable):
         await client.fetch_list("alice")
     assert sleeps.delays == [0.5, 1.0, 2.0]
+
+
+async def test_retry_after_as_an_http_date(
+    fake_mal: FakeMal, mal_client: MalClient, sleeps: SleepRecorder
+) -> None:
+    fake_mal.add_user("alice", make_entries(3))
+    when = datetime.now(UTC) + timedelta(hours=1)
+    fake_mal.fail_next("alice", 429, retry_after=format_datetime(when, usegmt=True))
+    with pytest.raises(UpstreamRateLimited) as info:
+        await mal_client.fetch_list("alice")
+    assert info.value.retry_after is not None and 3500 < info.value.retry_after <= 3600
+    assert sleeps.delays == []
 
 
 async def test_long_retry_after_fails_at_once(
@@ -406,15 +393,14 @@ async def test_error_messages_are_distinct(
         with pytest.raises(Exception) as info:
             await client.fetch_list(name)
         messages.add(info.value.user_message)  # type: ignore[attr-defined]
-    messages.add(MalNotConfigured().user_message)
-    assert len(messages) == 7
+    assert len(messages) == 6
 
 
 # -- a fetched list in storage ------------------------------------------------------------------
 
 
 async def test_link_store_relink_and_a_failed_relink_keeps_the_old_list(
-    fake_mal: FakeMal, mal_client: MalClient, storage: Storage
+    fake_mal: FakeMal, mal_client: MalClient, mal_clock: FakeClock, storage: Storage
 ) -> None:
     person = await storage.person_for("discord", "42")
     fake_mal.add_user("alice", make_entries(40, seed=1))
@@ -423,7 +409,7 @@ async def test_link_store_relink_and_a_failed_relink_keeps_the_old_list(
 
     # Relink (a new list on MAL): the stored list is replaced.
     fake_mal.add_user("alice", make_entries(2500, first_id=100, seed=2))
-    mal_client.invalidate("alice")
+    mal_clock.advance(301)  # past the list cache
     await storage.replace_list(person, await mal_client.fetch_list("alice"))
     stored = await storage.list_for(person)
     assert len(stored) == 2500 and stored[0].anime_id == 100
@@ -433,7 +419,7 @@ async def test_link_store_relink_and_a_failed_relink_keeps_the_old_list(
     # Another relink fails on page 2 of 3: nothing is written, the last list stays.
     fake_mal.add_user("alice", make_entries(2500, first_id=5000, seed=3))
     fake_mal.fail_always("alice", 503, page=2)
-    mal_client.invalidate("alice")
+    mal_clock.advance(301)
     with pytest.raises(UpstreamUnavailable):
         await storage.replace_list(person, await mal_client.fetch_list("alice"))
     assert await storage.list_for(person) == stored
@@ -469,11 +455,34 @@ async def test_statuses_map_to_kaggle_codes(fake_mal: FakeMal, mal_client: MalCl
 # -- anime details --------------------------------------------------------------------------
 
 
-async def test_fetch_anime(fake_mal: FakeMal, mal_client: MalClient) -> None:
-    fake_mal.add_anime(52991, title="Sousou no Frieren", num_episodes=28)
-    details = await mal_client.fetch_anime(52991)
-    assert details["title"] == "Sousou no Frieren"
-    assert details["num_episodes"] == 28
+async def test_fetch_anime_as_a_catalog_row(fake_mal: FakeMal, mal_client: MalClient) -> None:
+    fake_mal.add_anime(
+        52991,
+        title="Sousou no Frieren",
+        alternative_titles={"synonyms": ["Frieren"], "en": "Frieren", "ja": "葬送のフリーレン"},
+        genres=[{"id": 2, "name": "Adventure"}, {"id": 10, "name": "Fantasy"}],
+        media_type="tv",
+        num_episodes=28,
+        mean=9.3,
+        num_list_users=900_000,
+        start_date="2023-09-29",
+    )
+    anime = await mal_client.fetch_anime(52991)
+    assert (anime.anime_id, anime.title, anime.english_title, anime.japanese_title) == (
+        52991,
+        "Sousou no Frieren",
+        "Frieren",
+        "葬送のフリーレン",
+    )
+    assert anime.synonyms == ("Frieren",) and anime.genres == ("Adventure", "Fantasy")
+    assert (anime.type, anime.episodes, anime.members, anime.score, anime.year) == (
+        "TV",
+        28,
+        900_000,
+        9.3,
+        2023,
+    )
+    assert not anime.nsfw and anime.synopsis == "A story."
     [request] = fake_mal.requests
     assert request.path == "/v2/anime/52991"
     assert "num_list_users" in request.query["fields"]
@@ -493,7 +502,21 @@ async def test_fetch_anime_errors(
 
     fake_mal.add_anime(1)
     fake_mal.fail_next(1, 429, retry_after=0)
-    assert (await mal_client.fetch_anime(1))["id"] == 1
+    assert (await mal_client.fetch_anime(1)).anime_id == 1
     fake_mal.malformed_next(1)
     with pytest.raises(UpstreamUnavailable):
         await mal_client.fetch_anime(1)
+    fake_mal.add_anime(2, title=None)  # no title at all: unreadable
+    with pytest.raises(UpstreamUnavailable) as unreadable:
+        await mal_client.fetch_anime(2)
+    assert "could not read" in unreadable.value.user_message
+
+
+async def test_fetch_anime_fallbacks(fake_mal: FakeMal, mal_client: MalClient) -> None:
+    fake_mal.add_anime(6, title="", media_type="weird", mean=None, genres=[], synopsis="")
+    named = await mal_client.fetch_anime(6, "From list")
+    assert named.title == "From list"
+    assert (named.type, named.score, named.synopsis) == ("Unknown", None, None)
+    assert (await mal_client.fetch_anime(6)).title == "Anime #6"
+    fake_mal.add_anime(5, rating="rx", genres=[])
+    assert (await mal_client.fetch_anime(5)).nsfw

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.errors import BadUpload
 from bot.lists import AnimeList
-from bot.sources.mal_xml import parse_mal_export
+from bot.sources.mal_xml import EXPORT_SUFFIXES, MAX_EXPORT_BYTES, check_export, parse_mal_export
 from recommender.types import LIST_STATUSES, Status
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mal"
@@ -199,3 +199,33 @@ def test_corrupted_exports_never_escape_as_another_error(at: int, junk: bytes) -
     except BadUpload:
         return
     assert all(e.anime_id > 0 and 0 <= e.score <= 10 for e in fetched.entries)
+
+
+# -- the upload policy, checked before downloading -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filename", ["animelist_1700000000_-_1234567.xml", "ANIMELIST.XML.GZ", "export.gz"]
+)
+def test_check_export_accepts_a_mal_export(filename: str) -> None:
+    check_export(filename, MAX_EXPORT_BYTES)  # exactly at the limit is fine
+
+
+@pytest.mark.parametrize("filename", ["list.zip", "list.txt", "animelist.xml.zip", "xml", ""])
+def test_check_export_refuses_other_names(filename: str) -> None:
+    with pytest.raises(BadUpload) as info:
+        check_export(filename, 1000)
+    assert "not a MAL export" in info.value.user_message
+    assert "panel.php?go=export" in info.value.user_message
+
+
+def test_check_export_refuses_a_file_over_the_limit() -> None:
+    with pytest.raises(BadUpload) as info:
+        check_export("animelist.xml", MAX_EXPORT_BYTES + 1)
+    assert "too big" in info.value.user_message
+    assert "20 MB" in info.value.user_message
+
+
+def test_one_export_policy() -> None:
+    assert MAX_EXPORT_BYTES == 20 * 1024 * 1024
+    assert EXPORT_SUFFIXES == (".xml", ".xml.gz", ".gz")
