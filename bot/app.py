@@ -101,12 +101,12 @@ def build_frontends(runtime: Runtime, *, sync_commands: bool = False) -> list[Fr
     frontends: list[Frontend] = []
     telegram_token = Settings.secret(settings.telegram_token)
     if telegram_token:
-        from bot.frontends.telegram import TelegramFrontend
+        from bot.frontends.telegram.app import TelegramFrontend
 
         frontends.append(TelegramFrontend(runtime.service, settings, telegram_token))
     discord_token = Settings.secret(settings.discord_token)
     if discord_token:
-        from bot.frontends.discord import DiscordFrontend
+        from bot.frontends.discord.client import DiscordFrontend
 
         frontends.append(
             DiscordFrontend(runtime.service, settings, discord_token, sync_commands=sync_commands)

@@ -28,7 +28,7 @@ import pytest
 from bot.app import StartupError
 from bot.config import Settings
 from bot.errors import NotYours
-from bot.frontends.discord import AnimeBot, DiscordFrontend
+from bot.frontends.discord.client import AnimeBot, DiscordFrontend
 from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown

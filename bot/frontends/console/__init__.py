@@ -15,4 +15,11 @@ from bot.frontends.console.terminal import (
     terminal_conversation,
 )
 
-__all__ = ["Conversation", "Reply", "quiet_logs_for_chat", "render", "run_console", "terminal_conversation"]
+__all__ = [
+    "Conversation",
+    "Reply",
+    "quiet_logs_for_chat",
+    "render",
+    "run_console",
+    "terminal_conversation",
+]

@@ -14,7 +14,14 @@ from bot.frontends.console.conversation import Conversation, Reply
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.replies import Page
 
-__all__ = ["QUIT", "quiet_logs_for_chat", "render", "render_page", "run_console", "terminal_conversation"]
+__all__ = [
+    "QUIT",
+    "quiet_logs_for_chat",
+    "render",
+    "render_page",
+    "run_console",
+    "terminal_conversation",
+]
 
 WELCOME = "animerec terminal chat. /help for commands, Ctrl-D to quit."
 #: lines that end the chat (the loop's own commands, not the Conversation's).

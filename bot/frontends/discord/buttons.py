@@ -20,7 +20,14 @@ from bot.errors import ExpiredSuggestion
 from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, VOTES
 from bot.frontends.discord.errors import component_errors
 from bot.frontends.discord.render import BUTTONS, card_embed, page_intro, page_summary
-from bot.frontends.discord.replies import NOTHING_MENTIONED, PLATFORM, chat_ref, defer, say, user_ref
+from bot.frontends.discord.replies import (
+    NOTHING_MENTIONED,
+    PLATFORM,
+    chat_ref,
+    defer,
+    say,
+    user_ref,
+)
 from bot.service import ChatRef, RecommendationService
 from bot.service.replies import Page
 
@@ -31,7 +38,6 @@ __all__ = ["FeedbackButton", "ForgetButton", "MoreButton", "card_view", "forget_
 
 log = logging.getLogger(__name__)
 
-Interaction = discord.Interaction["AnimeBot"]
 ButtonItem = discord.ui.DynamicItem[discord.ui.Button[Any]]
 
 
@@ -51,12 +57,16 @@ class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> FeedbackButton:
         return cls(1 if match["v"] == "u" else -1, int(match["aid"]))
 
     @component_errors
-    async def callback(self, interaction: Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
         """Toggle the vote; only the card's owner counts (the service decides)."""
         await defer(interaction)
         if interaction.message is None:
@@ -73,7 +83,7 @@ class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
 
 
 class MoreButton(ButtonItem, template=MORE_PATTERN):
-    """"More" under a page's last card: the next page, for the page's owner only.
+    """ "More" under a page's last card: the next page, for the page's owner only.
 
     ``filters`` ``None``: the filters did not fit in the ``custom_id``; the service goes
     on with the owner's last ones.
@@ -92,12 +102,16 @@ class MoreButton(ButtonItem, template=MORE_PATTERN):
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> MoreButton:
         return cls(int(match["uid"]), match["filters"])
 
     @component_errors
-    async def callback(self, interaction: Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
         """The next page (the service refuses anyone but the owner)."""
         await defer(interaction)
         service = interaction.client.service
@@ -122,16 +136,22 @@ class ForgetButton(ButtonItem, template=FORGET_PATTERN):
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> ForgetButton:
         return cls(int(match["uid"]))
 
     @component_errors
-    async def callback(self, interaction: Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
         """Delete everything (the service refuses anyone but the person who asked)."""
         await defer(interaction)
         service = interaction.client.service
-        await say(interaction, await service.confirm_forget(user_ref(interaction), str(self.user_id)))
+        await say(
+            interaction, await service.confirm_forget(user_ref(interaction), str(self.user_id))
+        )
 
 
 def card_view(anime_id: int, more: MoreButton | None = None) -> discord.ui.View:

@@ -91,7 +91,9 @@ def build_commands(service: RecommendationService) -> list[Command]:
                         content=LINK_PROGRESS.format(count=count)
                     )
 
-            summary = await service.link(user_ref(interaction), mal_username or "", throttled(report))
+            summary = await service.link(
+                user_ref(interaction), mal_username or "", throttled(report)
+            )
             # the progress lines edited the deferred answer: the summary replaces them
             await interaction.edit_original_response(content=clip(summary.text, CONTENT_LIMIT))
             return
@@ -152,4 +154,3 @@ def _check_nsfw_allowed(interaction: Interaction, allowed: bool) -> None:
             "Discord allows NSFW content only in age-restricted channels. "
             "Mark this channel age-restricted first."
         )
-

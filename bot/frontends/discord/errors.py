@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -30,7 +30,7 @@ __all__ = ["AnimeTree", "component_errors", "reply_error"]
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
-Press = Callable[[Item, discord.Interaction[Any]], Awaitable[None]]
+Press = Callable[[Item, discord.Interaction[Any]], Coroutine[Any, Any, None]]
 
 
 async def reply_error(interaction: discord.Interaction[Any], error: BaseException) -> None:

@@ -1,7 +1,10 @@
-"""The Telegram bot: PTB handlers over the service (see :mod:`.app` for the lifecycle)."""
+"""The Telegram bot: PTB handlers over the service.
 
-from __future__ import annotations
+:mod:`.app` (the :class:`~bot.frontends.telegram.app.TelegramFrontend` lifecycle, token
+redaction, failure watch), :mod:`.handlers` (commands, uploads, reactions), :mod:`.buttons`
+(callback queries), :mod:`.errors` (the one error handler), :mod:`.ordering` (per-person
+update order), :mod:`.replies` and :mod:`.updates` (answering and reading updates),
+:mod:`.render` (pure HTML and keyboards).
+"""
 
-from bot.frontends.telegram.app import TelegramFrontend
-
-__all__ = ["TelegramFrontend"]
+__all__: list[str] = []

@@ -66,7 +66,7 @@ class ButtonHandlers:
                     await query.edit_message_reply_markup(markup)
 
     async def more(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """"More" under a page's last card: the next page, for the page's owner only."""
+        """ "More" under a page's last card: the next page, for the page's owner only."""
         query = query_of(update)
         parsed = render.BUTTONS.parse_more(query.data or "")
         if parsed is None:

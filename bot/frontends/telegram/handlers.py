@@ -168,7 +168,9 @@ class CommandHandlers:
     async def similar(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = message_of(update)
         try:
-            page = await self.service.similar(user_ref(update), chat_ref(update), arguments(message))
+            page = await self.service.similar(
+                user_ref(update), chat_ref(update), arguments(message)
+            )
         except UnknownTitle as unknown:  # "did you mean": answered with a button per title
             await message.reply_text(
                 unknown.user_message, reply_markup=self._suggestions(unknown.suggestions)

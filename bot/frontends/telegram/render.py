@@ -63,7 +63,9 @@ def page_intro(page: Page) -> str:
 def vote_row(anime_id: int, active: int = 0) -> list[InlineKeyboardButton]:
     """👍/👎 for one card, the active vote ticked."""
     return [
-        InlineKeyboardButton(f"{UP} ✓" if active > 0 else UP, callback_data=BUTTONS.feedback(1, anime_id)),
+        InlineKeyboardButton(
+            f"{UP} ✓" if active > 0 else UP, callback_data=BUTTONS.feedback(1, anime_id)
+        ),
         InlineKeyboardButton(
             f"{DOWN} ✓" if active < 0 else DOWN, callback_data=BUTTONS.feedback(-1, anime_id)
         ),

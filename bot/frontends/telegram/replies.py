@@ -71,5 +71,6 @@ class Replies:
                 reply_markup=render.card_keyboard(card.anime_id, more=more),
                 link_preview_options=NO_PREVIEW,
             )
-            await self.service.cards_shown(page.batch_id, where, {card.anime_id: str(sent.message_id)})
-
+            await self.service.cards_shown(
+                page.batch_id, where, {card.anime_id: str(sent.message_id)}
+            )
