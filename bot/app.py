@@ -17,15 +17,20 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
 
 import httpx
 
 from bot.config import Settings
-from bot.conversation import Conversation
 from bot.errors import StartupError
+from bot.frontends import Frontend
+from bot.frontends.console import (
+    Conversation,
+    quiet_logs_for_chat,
+    run_console,
+    terminal_conversation,
+)
 from bot.model_slot import ModelSlot
-from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service import RecommendationService
 from bot.sources.mal import MalClient
 from bot.storage import Storage
 from bot.training_data import FetchAnime
@@ -37,21 +42,6 @@ log = logging.getLogger(__name__)
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 EXIT_FRONTEND_FAILED = 1
 EXIT_STARTUP_ERROR = 2
-
-
-class Frontend(Protocol):
-    """A chat platform adapter: ``start`` returns once it is serving in the background."""
-
-    name: str
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def wait_failed(self) -> str:
-        """After ``start``: wait until the front end stops serving on its own; the cause, in
-        one line without secrets. Never returns while it serves (or once ``stop`` was called)."""
-        ...
 
 
 @dataclass
@@ -72,16 +62,7 @@ class Runtime:
 
     def console_conversation(self, user_id: str) -> Conversation:
         """A terminal conversation for a local user."""
-
-        async def notify(text: str) -> None:
-            print(text, flush=True)
-
-        return Conversation(
-            self.service,
-            UserRef("console", user_id),
-            ChatRef("console", f"tty:{user_id}"),
-            notify=notify,
-        )
+        return terminal_conversation(self.service, user_id)
 
 
 def load_serving_model(settings: Settings) -> ModelSlot:
@@ -120,16 +101,16 @@ def build_frontends(runtime: Runtime, *, sync_commands: bool = False) -> list[Fr
     frontends: list[Frontend] = []
     telegram_token = Settings.secret(settings.telegram_token)
     if telegram_token:
-        from bot.frontends.telegram_app import TelegramFrontend
+        from bot.frontends.telegram.app import TelegramFrontend
 
         frontends.append(TelegramFrontend(runtime.service, settings, telegram_token))
     discord_token = Settings.secret(settings.discord_token)
     if discord_token:
-        from bot.frontends.discord_app import DiscordFrontend
+        from bot.frontends.discord.client import DiscordFrontend
 
-        discord_frontend = DiscordFrontend(runtime.service, settings, discord_token)
-        discord_frontend.sync_commands = sync_commands
-        frontends.append(discord_frontend)
+        frontends.append(
+            DiscordFrontend(runtime.service, settings, discord_token, sync_commands=sync_commands)
+        )
     return frontends
 
 
@@ -139,8 +120,6 @@ async def serve(settings: Settings, *, sync_commands: bool = False, verbose: boo
         frontends = build_frontends(runtime, sync_commands=sync_commands)
         if frontends:
             return await _run_bots(runtime, frontends)
-        from bot.frontends.console import quiet_logs_for_chat, run_console
-
         print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
         quiet_logs_for_chat(verbose=verbose)
         conversation = runtime.console_conversation("local")

@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bot.bootstrap",
         "build the embedded default (shipped sample -> trained model) when missing",
     ),
-    "chat": ("bot.frontends.console", "chat in the terminal (the same commands as the bots)"),
+    "chat": ("bot.frontends.console.chat", "chat in the terminal (the same commands as the bots)"),
     "run": (
         "bot.app",
         "start the Discord/Telegram bots whose tokens are set, else the terminal chat",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.conversation import Conversation
-from bot.frontends.console import run_console
+from bot.frontends.console import Conversation, run_console
 from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown

@@ -27,8 +27,8 @@ import pytest
 
 from bot.app import StartupError
 from bot.config import Settings
-from bot.frontends import discord_app
-from bot.frontends.discord_app import DiscordFrontend
+from bot.errors import NotYours
+from bot.frontends.discord.client import AnimeBot, DiscordFrontend
 from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
@@ -113,7 +113,7 @@ class Harness:
         self.frontend: DiscordFrontend | None = None
 
     @property
-    def bot(self) -> discord_app.AnimeBot:
+    def bot(self) -> AnimeBot:
         assert self.frontend is not None and self.frontend.client is not None
         return self.frontend.client
 
@@ -307,7 +307,7 @@ async def test_more_button_pages_on_for_the_owner_only(harness: Harness) -> None
     first = await harness.recommend()
     more = custom_ids(first[-1])[-1]
     stranger = await harness.press(first[-1], more, user=BOB)
-    assert text_of(stranger) == discord_app.NOT_YOURS
+    assert text_of(stranger) == NotYours().user_message
 
     await harness.restart()
     answer = await harness.press(first[-1], more)
@@ -433,7 +433,7 @@ async def test_internal_errors_get_an_apology_and_the_bot_keeps_going(
 
     monkeypatch.setattr(harness.service, "about", broken)
     monkeypatch.setattr(harness.service, "feedback", broken)
-    with caplog.at_level(logging.ERROR, logger="bot.frontends.discord_app"):
+    with caplog.at_level(logging.ERROR, logger="bot.frontends.discord.errors"):
         _, messages = await harness.slash("about")
         assert text_of(messages) == APOLOGY
         answer = await harness.press(page[0], custom_ids(page[0])[0])

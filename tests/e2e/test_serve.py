@@ -20,8 +20,8 @@ from pydantic import SecretStr
 import bot.app
 from bot.app import Frontend, Runtime, serve
 from bot.config import Settings
-from bot.frontends.discord_app import DiscordFrontend
-from bot.frontends.telegram_app import TelegramFrontend
+from bot.frontends.discord.client import DiscordFrontend
+from bot.frontends.telegram.app import TelegramFrontend
 from bot.model_slot import ModelSlot
 from tests.fakes.discord_http import FakeDiscord
 from tests.fakes.model import FakeModel

@@ -19,7 +19,8 @@ import pytest
 
 from bot.app import StartupError
 from bot.config import Settings
-from bot.frontends.telegram_app import COMMANDS, TelegramFrontend, TokenRedactor, file_base_url
+from bot.frontends.telegram.app import TelegramFrontend, TokenRedactor, file_base_url
+from bot.frontends.telegram.handlers import COMMANDS
 from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown

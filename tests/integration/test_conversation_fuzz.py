@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import Conversation
+from bot.frontends.console import Conversation
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import ChatRef, RecommendationService, UserRef

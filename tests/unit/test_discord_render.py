@@ -13,25 +13,21 @@ import re
 
 import pytest
 
-from bot.frontends import discord_app
-from bot.frontends.discord_render import (
+from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, clip
+from bot.frontends.discord.buttons import ForgetButton, MoreButton, card_view
+from bot.frontends.discord.reactions import vote_of
+from bot.frontends.discord.render import (
+    BUTTONS,
     CONTENT_LIMIT,
     CUSTOM_ID_LIMIT,
     DESCRIPTION_LIMIT,
-    DISCORD_HELP,
-    FEEDBACK_TEMPLATE,
-    FORGET_TEMPLATE,
-    MORE_TEMPLATE,
     TITLE_LIMIT,
     card_embed,
-    clip,
-    feedback_custom_id,
-    forget_custom_id,
-    more_custom_id,
     page_intro,
     page_summary,
 )
 from bot.service.replies import Card, Page
+from bot.texts import DISCORD_HELP
 from tests.fakes import cards
 
 
@@ -101,26 +97,27 @@ def test_page_texts_fit_a_message() -> None:
 @pytest.mark.parametrize("anime_id", [1, 5114, 999_999_999_999])
 def test_feedback_custom_ids_round_trip(anime_id: int) -> None:
     for value, letter in ((1, "u"), (-1, "d")):
-        custom_id = feedback_custom_id(value, anime_id)
+        custom_id = BUTTONS.feedback(value, anime_id)
         assert len(custom_id) <= CUSTOM_ID_LIMIT
-        match = re.fullmatch(FEEDBACK_TEMPLATE, custom_id)
+        match = re.fullmatch(FEEDBACK_PATTERN, custom_id)
         assert match is not None
         assert (match["v"], int(match["aid"])) == (letter, anime_id)
 
 
-def test_more_custom_id_keeps_filters_or_gives_up() -> None:
+def test_more_custom_id_keeps_filters_only_when_they_fit() -> None:
     user = 2**64 - 1  # the largest snowflake
-    custom_id = more_custom_id(user, "action -romance tv min:50k")
-    assert custom_id is not None and len(custom_id) <= CUSTOM_ID_LIMIT
-    match = re.fullmatch(MORE_TEMPLATE, custom_id)
+    custom_id = BUTTONS.more(user, "action -romance tv min:50k")
+    assert len(custom_id) <= CUSTOM_ID_LIMIT
+    match = re.fullmatch(MORE_PATTERN, custom_id)
     assert match is not None
     assert (int(match["uid"]), match["filters"]) == (user, "action -romance tv min:50k")
-    assert more_custom_id(user, "") == f"more:{user}:"
-    assert more_custom_id(user, "x" * 100) is None
+    assert BUTTONS.more(user, "") == f"more:{user}:"
+    left_out = BUTTONS.more(user, "x" * 100)  # the service goes on with the last filters
+    assert left_out == f"more:{user}" and BUTTONS.parse_more(left_out) == (str(user), None)
 
 
 def test_forget_custom_id() -> None:
-    match = re.fullmatch(FORGET_TEMPLATE, forget_custom_id(123))
+    match = re.fullmatch(FORGET_PATTERN, BUTTONS.forget(123))
     assert match is not None and match["uid"] == "123"
 
 
@@ -131,13 +128,14 @@ def test_help_speaks_discord() -> None:
 
 
 async def test_buttons_carry_their_state_in_the_custom_id() -> None:
-    view = discord_app.card_view(42, discord_app.MoreButton(7, "tv"))
+    view = card_view(42, MoreButton(7, "tv"))
     ids = [item.custom_id for item in view.children]  # type: ignore[attr-defined]
     assert ids == ["fb:u:42", "fb:d:42", "more:7:tv"]
     assert all(isinstance(item, discord.ui.DynamicItem) for item in view.children)
-    assert discord_app.ForgetButton(9).custom_id == "forget:9"
-    with pytest.raises(ValueError):
-        discord_app.MoreButton(7, "x" * 100)
+    assert ForgetButton(9).custom_id == "forget:9"
+    too_long = MoreButton(7, "x" * 100)  # the filters are left out, the button stays
+    assert too_long.custom_id == "more:7" and too_long.filters is None
+    assert MoreButton(7, None).custom_id == "more:7"
 
 
 @pytest.mark.parametrize(
@@ -145,8 +143,8 @@ async def test_buttons_carry_their_state_in_the_custom_id() -> None:
     [("👍", 1), ("👎", -1), ("👍🏽", 1), ("👎🏿", -1), ("🎉", None), ("👍\ufe0f", 1)],
 )
 def test_reaction_emoji_to_vote(emoji: str, vote: int | None) -> None:
-    assert discord_app._vote(discord.PartialEmoji(name=emoji)) == vote
+    assert vote_of(discord.PartialEmoji(name=emoji)) == vote
 
 
 def test_custom_emoji_is_not_a_vote() -> None:
-    assert discord_app._vote(discord.PartialEmoji(name="thumbsup", id=1234)) is None
+    assert vote_of(discord.PartialEmoji(name="thumbsup", id=1234)) is None

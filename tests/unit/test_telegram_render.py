@@ -1,4 +1,4 @@
-"""Pure Telegram rendering: escaping, card text, callback data within Telegram's limits."""
+"""Pure Telegram rendering: escaping, card text, keyboards, callback data within the limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.frontends import telegram_render as render
+from bot.frontends.telegram import render
 from bot.service.replies import Page
 from tests.fakes.cards import make_card as card
 
@@ -69,16 +69,16 @@ def test_long_text_is_cut_to_telegrams_limit() -> None:
 
 @pytest.mark.parametrize("value", [1, -1])
 def test_feedback_data_fits_and_round_trips(value: int) -> None:
-    data = render.feedback_data(value, LARGEST_ID)
+    data = render.BUTTONS.feedback(value, LARGEST_ID)
     assert len(data.encode()) <= render.CALLBACK_LIMIT
-    assert render.parse_feedback_data(data) == (value, LARGEST_ID)
+    assert render.BUTTONS.parse_feedback(data) == (value, LARGEST_ID)
 
 
 @pytest.mark.parametrize(
     "data", ["", "fb", "fb:x:1", "fb:u:", "fb:u:abc", "xx:u:1", "fb:u:1" + "9" * 30]
 )
 def test_foreign_feedback_data_is_rejected(data: str) -> None:
-    assert render.parse_feedback_data(data) is None
+    assert render.BUTTONS.parse_feedback(data) is None
 
 
 def test_card_keyboard_buttons_and_active_vote() -> None:
@@ -96,16 +96,28 @@ def test_card_keyboard_buttons_and_active_vote() -> None:
                 assert len(str(b.callback_data).encode()) <= render.CALLBACK_LIMIT
 
 
+def test_a_vote_rebuilds_the_vote_row_and_keeps_the_more_row() -> None:
+    sent = render.card_keyboard(7, more=render.BUTTONS.more(1, "tv"))
+    liked = render.with_vote(sent, 7, 1)
+    assert [b.text for b in liked.inline_keyboard[0]] == ["👍 ✓", "👎"]
+    assert liked.inline_keyboard[1:] == sent.inline_keyboard[1:]
+    undone = render.with_vote(liked, 7, 0)
+    assert undone == sent
+    assert render.with_vote(None, 7, -1) == render.card_keyboard(7, active=-1)
+
+
 def test_more_data_keeps_filters_only_when_they_fit() -> None:
     owner = 2**53
-    short = render.more_data(owner, "action -romance")
-    assert render.parse_more_data(short) == (owner, "action -romance")
-    long = render.more_data(owner, "comedy " * 20)
-    assert long == f"more:{owner}" and render.parse_more_data(long) == (owner, None)
-    wide = render.more_data(owner, "ロマンス" * 5)  # 60 bytes of UTF-8: must be measured in bytes
+    short = render.BUTTONS.more(owner, "action -romance")
+    assert render.BUTTONS.parse_more(short) == (str(owner), "action -romance")
+    long = render.BUTTONS.more(owner, "comedy " * 20)
+    assert long == f"more:{owner}" and render.BUTTONS.parse_more(long) == (str(owner), None)
+    wide = render.BUTTONS.more(
+        owner, "ロマンス" * 5
+    )  # 60 bytes of UTF-8: must be measured in bytes
     assert len(wide.encode()) <= render.CALLBACK_LIMIT
-    assert render.parse_more_data("more:abc:x") is None
-    assert render.parse_more_data("fb:u:1") is None
+    assert render.BUTTONS.parse_more("more:abc:x") is None
+    assert render.BUTTONS.parse_more("fb:u:1") is None
 
 
 def test_suggestion_and_forget_keyboards() -> None:
@@ -114,16 +126,17 @@ def test_suggestion_and_forget_keyboards() -> None:
     assert markup is not None
     buttons = [row[0] for row in markup.inline_keyboard]
     assert len(buttons[0].text) <= 60
-    assert render.parse_similar_data(str(buttons[0].callback_data)) == LARGEST_ID
-    assert render.parse_similar_data(str(buttons[1].callback_data)) == 19
+    assert render.BUTTONS.parse_similar(str(buttons[0].callback_data)) == LARGEST_ID
+    assert render.BUTTONS.parse_similar(str(buttons[1].callback_data)) == 19
     forget = render.forget_keyboard(LARGEST_ID).inline_keyboard[0][0]
     assert len(str(forget.callback_data).encode()) <= render.CALLBACK_LIMIT
-    assert render.parse_owner_data(str(forget.callback_data), "forget") == LARGEST_ID
-    assert render.parse_owner_data("forget:x", "forget") is None
+    assert render.BUTTONS.parse_forget(str(forget.callback_data)) == str(LARGEST_ID)
+    assert render.BUTTONS.parse_forget("forget:x") is None
 
 
-@pytest.mark.parametrize("data", ["fb:u:²", "more:²:", "sim:³"])
+@pytest.mark.parametrize("data", ["fb:u:²", "more:²:", "sim:³", "forget:²"])
 def test_forged_callback_data_with_unicode_digits_is_rejected(data: str) -> None:
-    assert render.parse_feedback_data(data) is None
-    assert render.parse_similar_data(data) is None
-    assert render.parse_more_data(data) is None
+    assert render.BUTTONS.parse_feedback(data) is None
+    assert render.BUTTONS.parse_similar(data) is None
+    assert render.BUTTONS.parse_more(data) is None
+    assert render.BUTTONS.parse_forget(data) is None

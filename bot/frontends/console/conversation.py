@@ -1,8 +1,8 @@
 """Text commands, as typed in the terminal chat: parse a line, call the service, return replies.
 
-The terminal front end is a loop around :meth:`Conversation.say`; the fuzz test
-throws random lines at it. Telegram and Discord use their libraries' own command
-parsing but call the same service methods and show the same :data:`HELP`.
+The terminal loop (:mod:`.terminal`) is a loop around :meth:`Conversation.say`; the
+fuzz test throws random lines at it. 👍/👎 are ``+N`` / ``-N`` (N = card number) or
+``/like N`` / ``/dislike N``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.errors import AnimeBotError, InvalidInput
+from bot.errors import InvalidInput
+from bot.frontends.common import error_reply, throttled
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.replies import Page
-from bot.texts import APOLOGY, CONSOLE_HELP
+from bot.texts import (
+    CHATTER,
+    CONSOLE_FORGET_ENDING,
+    CONSOLE_HELP,
+    FORGET_PROMPT,
+    LINK_PROGRESS,
+    UNKNOWN_COMMAND,
+)
 
 __all__ = ["Conversation", "Reply"]
 
@@ -51,11 +59,8 @@ class Conversation:
         """Handle one typed line; never raises for anything a person can type."""
         try:
             return await self._dispatch(line.strip())
-        except AnimeBotError as error:
-            return [error.user_message]
-        except Exception:
-            log.exception("unhandled error for line %r", line[:200])
-            return [APOLOGY]
+        except Exception as error:
+            return [error_reply(error, log, f"line {line[:200]!r}")]
 
     async def _dispatch(self, line: str) -> list[Reply]:
         if not line:
@@ -66,16 +71,17 @@ class Conversation:
         if vote:
             return [await self._vote(int(vote.group(2)), 1 if vote.group(1) == "+" else -1)]
         if not line.startswith("/"):
-            return ["Try /recommend, or /similar <anime>. /help lists everything."]
+            return [CHATTER]
         command, _, rest = line[1:].partition(" ")
         command = command.split("@", 1)[0].lower()
         rest = rest.strip()
-        handler = self._handlers().get(command)
+        handler = self.handlers().get(command)
         if handler is None:
-            return [f"Unknown command /{command[:30]}. /help lists what I understand."]
+            return [UNKNOWN_COMMAND.format(name=f"/{command[:30]}")]
         return await handler(rest)
 
-    def _handlers(self) -> dict[str, Callable[[str], Awaitable[list[Reply]]]]:
+    def handlers(self) -> dict[str, Callable[[str], Awaitable[list[Reply]]]]:
+        """Command name (without the slash) -> handler of the rest of the line."""
         return {
             "start": self._help,
             "help": self._help,
@@ -96,10 +102,14 @@ class Conversation:
         return [CONSOLE_HELP]
 
     async def _link(self, rest: str) -> list[Reply]:
-        async def progress(count: int) -> None:
-            if self._notify is not None and count >= 1_000:
-                await self._notify(f"fetched {count:,} of your entries...")
+        notify = self._notify
+        progress = None
+        if notify is not None:
 
+            async def report(count: int) -> None:
+                await notify(LINK_PROGRESS.format(count=count))
+
+            progress = throttled(report)
         summary = await self.service.link(self.user, rest, progress)
         return [summary.text]
 
@@ -161,7 +171,9 @@ class Conversation:
         return [await self.service.set_nsfw(self.chat, choice == "on")]
 
     async def _forget(self, rest: str) -> list[Reply]:
-        return [await self.service.forget(self.user, confirmed=rest.lower() == "confirm")]
+        if rest.lower() != "confirm":
+            return [f"{FORGET_PROMPT} {CONSOLE_FORGET_ENDING}"]
+        return [await self.service.forget(self.user, confirmed=True)]
 
     async def _about(self, _rest: str) -> list[Reply]:
         return [await self.service.about()]

@@ -1,33 +1,26 @@
-"""Pure Discord rendering: cards as embeds, page texts, and the custom ids of persistent buttons.
+"""Pure Discord rendering: cards as embeds and the texts of a page.
 
 Nothing here talks to Discord; everything is checked against Discord's limits
 (embed title 256, description 4096, 6000 in all; message content 2000;
-``custom_id`` 100) so a long title or reason can never make a send fail.
+``custom_id`` 100, see :data:`BUTTONS`) so a long title or reason can never make
+a send fail.
 """
 
 from __future__ import annotations
 
-import re
-
 import discord
 
+from bot.frontends.common import ButtonData, clip
 from bot.service.replies import Card, Page
-from bot.texts import HELP
 
 __all__ = [
+    "BUTTONS",
     "CONTENT_LIMIT",
     "CUSTOM_ID_LIMIT",
     "DESCRIPTION_LIMIT",
-    "DISCORD_HELP",
-    "FEEDBACK_TEMPLATE",
-    "FORGET_TEMPLATE",
-    "MORE_TEMPLATE",
     "TITLE_LIMIT",
     "card_embed",
-    "clip",
-    "feedback_custom_id",
-    "forget_custom_id",
-    "more_custom_id",
+    "card_title",
     "page_intro",
     "page_summary",
 ]
@@ -39,27 +32,7 @@ CONTENT_LIMIT = 2000
 CUSTOM_ID_LIMIT = 100
 MAL_BLUE = discord.Colour(0x2E51A2)
 
-#: 👍/👎 buttons: the vote and the anime; the card's owner is known from the message id.
-FEEDBACK_TEMPLATE = r"fb:(?P<v>u|d):(?P<aid>\d{1,12})"
-#: "More" on a page's last card: whose page it is and the filters it was made with.
-MORE_TEMPLATE = r"(?s)more:(?P<uid>\d{1,20}):(?P<filters>.*)"
-#: the /forget confirmation button.
-FORGET_TEMPLATE = r"forget:(?P<uid>\d{1,20})"
-
-DISCORD_HELP = (
-    HELP.replace(
-        " (or /import <file> with your MAL XML export)", " (or attach your MAL XML export)"
-    )
-    .replace(" (here: +N / -N, or /like N, /dislike N)", " (buttons or reactions)")
-    .replace("/more                ", "/more [filters]      ")
-)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
+BUTTONS = ButtonData(CUSTOM_ID_LIMIT)
 
 
 def card_title(card: Card) -> str:
@@ -98,21 +71,3 @@ def page_summary(page: Page) -> str:
     if page.footer:
         lines.append(page.footer)
     return clip("\n".join(lines), CONTENT_LIMIT)
-
-
-def feedback_custom_id(value: int, anime_id: int) -> str:
-    """The custom id of a 👍 (``value`` 1) or 👎 (-1) button on a card."""
-    return f"fb:{'u' if value > 0 else 'd'}:{anime_id}"
-
-
-def more_custom_id(user_id: int, filters: str) -> str | None:
-    """The custom id of a "More" button, or ``None`` when the filters do not fit in one."""
-    custom_id = f"more:{user_id}:{filters}"
-    if len(custom_id) > CUSTOM_ID_LIMIT or re.fullmatch(MORE_TEMPLATE, custom_id) is None:
-        return None
-    return custom_id
-
-
-def forget_custom_id(user_id: int) -> str:
-    """The custom id of the /forget confirmation button."""
-    return f"forget:{user_id}"

@@ -1,25 +1,31 @@
-"""The terminal chat: the bots' commands typed as text, on the embedded sample model.
+"""The terminal chat loop and its plain-text rendering.
 
 Works interactively and with commands piped on stdin (exits cleanly at end of
-input). 👍/👎 are ``+N`` / ``-N`` (N = card number) or ``/like N`` / ``/dislike N``.
+input, or at ``/quit``).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
-import sys
 from typing import TextIO
 
-from bot.config import Settings
-from bot.conversation import Conversation, Reply
+from bot.frontends.console.conversation import Conversation, Reply
+from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.replies import Page
-from bot.texts import CONSOLE_HELP
 
-__all__ = ["add_arguments", "quiet_logs_for_chat", "render", "run", "run_console"]
+__all__ = [
+    "QUIT",
+    "quiet_logs_for_chat",
+    "render",
+    "render_page",
+    "run_console",
+    "terminal_conversation",
+]
 
 WELCOME = "animerec terminal chat. /help for commands, Ctrl-D to quit."
+#: lines that end the chat (the loop's own commands, not the Conversation's).
+QUIT = ("/quit", "/exit")
 
 
 def render(reply: Reply) -> str:
@@ -47,6 +53,17 @@ def render_page(page: Page) -> str:
     return "\n".join(lines)
 
 
+def terminal_conversation(service: RecommendationService, user_id: str) -> Conversation:
+    """A conversation for a local user at this terminal (progress lines are printed)."""
+
+    async def notify(text: str) -> None:
+        print(text, flush=True)
+
+    return Conversation(
+        service, UserRef("console", user_id), ChatRef("console", f"tty:{user_id}"), notify=notify
+    )
+
+
 async def run_console(
     conversation: Conversation, stdin: TextIO, stdout: TextIO, *, interactive: bool
 ) -> None:
@@ -66,7 +83,7 @@ async def run_console(
             break
         if not interactive and line.strip():
             emit(f"> {line.rstrip()}")
-        if line.strip().lower() in ("/quit", "/exit"):
+        if line.strip().lower() in QUIT:
             break
         for reply in await conversation.say(line):
             emit(render(reply))
@@ -79,24 +96,3 @@ def quiet_logs_for_chat(*, verbose: bool) -> None:
     if not verbose:
         root = logging.getLogger()
         root.setLevel(max(root.level, logging.WARNING))
-
-
-def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
-    """``animerec chat`` options."""
-    parser.add_argument("--user", default="local", help="who you are in this chat (default: local)")
-    parser.epilog = CONSOLE_HELP
-
-
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """``animerec chat``: the terminal front end over the local database and model."""
-    from bot.app import open_runtime  # the composition root; imported lazily
-
-    quiet_logs_for_chat(verbose=args.verbose)
-
-    async def main() -> None:
-        async with open_runtime(settings, need_tokens=False) as runtime:
-            conversation = runtime.console_conversation(args.user)
-            await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
-
-    asyncio.run(main())
-    return 0

@@ -1,0 +1,25 @@
+"""The terminal chat: the bots' commands typed as text (``+N`` / ``-N`` rate card N).
+
+:mod:`.conversation` parses a line and calls the service; :mod:`.terminal` is the
+read-answer loop and the plain rendering; :mod:`.chat` is the ``animerec chat``
+subcommand (imported on its own: it depends on the composition root).
+"""
+
+from __future__ import annotations
+
+from bot.frontends.console.conversation import Conversation, Reply
+from bot.frontends.console.terminal import (
+    quiet_logs_for_chat,
+    render,
+    run_console,
+    terminal_conversation,
+)
+
+__all__ = [
+    "Conversation",
+    "Reply",
+    "quiet_logs_for_chat",
+    "render",
+    "run_console",
+    "terminal_conversation",
+]

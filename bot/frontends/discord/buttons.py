@@ -1,0 +1,211 @@
+"""Discord's persistent buttons, and a page of cards sent with them.
+
+The buttons are :class:`discord.ui.DynamicItem` s whose ``custom_id`` carries their
+state (the shared codec's formats), so they keep working after a restart. Who may
+press what is the service's decision (it raises :class:`~bot.errors.NotYours`);
+what a callback raises is answered by :func:`~bot.frontends.discord.errors.component_errors`.
+A page's last card carries "More", whose callback sends the next page: that is why
+sending a page lives here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import ExpiredSuggestion
+from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, VOTES
+from bot.frontends.discord.errors import component_errors
+from bot.frontends.discord.render import BUTTONS, card_embed, page_intro, page_summary
+from bot.frontends.discord.replies import (
+    NOTHING_MENTIONED,
+    PLATFORM,
+    chat_ref,
+    defer,
+    say,
+    user_ref,
+)
+from bot.service import ChatRef, RecommendationService
+from bot.service.replies import Page
+
+if TYPE_CHECKING:
+    from bot.frontends.discord.client import AnimeBot
+
+__all__ = ["FeedbackButton", "ForgetButton", "MoreButton", "card_view", "forget_view", "send_page"]
+
+log = logging.getLogger(__name__)
+
+ButtonItem = discord.ui.DynamicItem[discord.ui.Button[Any]]
+
+
+class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
+    """👍 or 👎 under a card; pressing the active vote again undoes it."""
+
+    def __init__(self, value: int, anime_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                emoji="👍" if value > 0 else "👎",
+                custom_id=BUTTONS.feedback(value, anime_id),
+            )
+        )
+        self.value = value
+        self.anime_id = anime_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FeedbackButton:
+        return cls(1 if match["v"] == "u" else -1, int(match["aid"]))
+
+    @component_errors
+    async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
+        """Toggle the vote; only the card's owner counts (the service decides)."""
+        await defer(interaction)
+        if interaction.message is None:
+            raise ExpiredSuggestion()
+        result = await interaction.client.service.feedback(
+            user_ref(interaction),
+            chat_ref(interaction),
+            str(interaction.message.id),
+            self.value,
+            anime_id=self.anime_id,
+            action="toggle",
+        )
+        await say(interaction, result.text)
+
+
+class MoreButton(ButtonItem, template=MORE_PATTERN):
+    """ "More" under a page's last card: the next page, for the page's owner only.
+
+    ``filters`` ``None``: the filters did not fit in the ``custom_id``; the service goes
+    on with the owner's last ones.
+    """
+
+    def __init__(self, user_id: int, filters: str | None) -> None:
+        custom_id = BUTTONS.more(user_id, filters)
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.primary, label="More", emoji="➕", custom_id=custom_id
+            )
+        )
+        self.user_id = user_id
+        parsed = BUTTONS.parse_more(custom_id)
+        self.filters = parsed[1] if parsed is not None else None
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> MoreButton:
+        return cls(int(match["uid"]), match["filters"])
+
+    @component_errors
+    async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
+        """The next page (the service refuses anyone but the owner)."""
+        await defer(interaction)
+        service = interaction.client.service
+        page = await service.more(
+            user_ref(interaction), chat_ref(interaction), str(self.user_id), self.filters
+        )
+        await send_page(service, interaction, page)
+
+
+class ForgetButton(ButtonItem, template=FORGET_PATTERN):
+    """The confirmation under /forget's warning."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.danger,
+                label="Delete everything",
+                custom_id=BUTTONS.forget(user_id),
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ForgetButton:
+        return cls(int(match["uid"]))
+
+    @component_errors
+    async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
+        """Delete everything (the service refuses anyone but the person who asked)."""
+        await defer(interaction)
+        service = interaction.client.service
+        await say(
+            interaction, await service.confirm_forget(user_ref(interaction), str(self.user_id))
+        )
+
+
+def card_view(anime_id: int, more: MoreButton | None = None) -> discord.ui.View:
+    """The buttons under one card (no timeout: they are dispatched by custom id)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(FeedbackButton(1, anime_id))
+    view.add_item(FeedbackButton(-1, anime_id))
+    if more is not None:
+        view.add_item(more)
+    return view
+
+
+def forget_view(user_id: int) -> discord.ui.View:
+    """The confirmation button under a /forget prompt made for ``user_id``."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton(user_id))
+    return view
+
+
+async def send_page(
+    service: RecommendationService, interaction: discord.Interaction[Any], page: Page
+) -> None:
+    """A page of cards: a private summary, then one public message per card.
+
+    The summary edits the deferred answer first, so the cards after it can be
+    public (the first followup after a defer would inherit its ephemerality). A
+    recommend page's last card also gets "More". Each card is reported to the
+    service as it is sent.
+    """
+    await interaction.edit_original_response(content=page_summary(page))
+    owner = interaction.user.id
+    sent: list[discord.WebhookMessage] = []
+    for index, card in enumerate(page.cards):
+        last = index == len(page.cards) - 1
+        more = MoreButton(owner, page.filter_text) if last and page.kind == "recommend" else None
+        message = await interaction.followup.send(
+            content=page_intro(page, owner) if index == 0 else "",
+            embed=card_embed(card),
+            view=card_view(card.anime_id, more),
+            allowed_mentions=NOTHING_MENTIONED,
+            wait=True,
+        )
+        channel = ChatRef(PLATFORM, str(message.channel.id))
+        await service.cards_shown(page.batch_id, channel, {card.anime_id: str(message.id)})
+        sent.append(message)
+    await _add_reactions(sent)
+
+
+async def _add_reactions(messages: list[discord.WebhookMessage]) -> None:
+    """👍 and 👎 under each card; buttons still work where the bot may not react."""
+    for message in messages:
+        for emoji in VOTES:
+            try:
+                await message.add_reaction(emoji)
+            except discord.HTTPException as error:
+                log.info("cannot add reactions in channel %s: %s", message.channel.id, error)
+                return

@@ -1,0 +1,47 @@
+"""Answering Discord interactions: who and where, deferring, private answers.
+
+Every command answers within Discord's 3 s: it defers (ephemeral "thinking") and
+then edits that answer or sends followups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.frontends.common import clip
+from bot.frontends.discord.render import CONTENT_LIMIT
+from bot.service import ChatRef, UserRef
+
+__all__ = ["NOTHING_MENTIONED", "PLATFORM", "chat_ref", "defer", "say", "user_ref"]
+
+PLATFORM = "discord"
+NOTHING_MENTIONED = discord.AllowedMentions.none()
+
+
+def user_ref(interaction: discord.Interaction[Any]) -> UserRef:
+    """Who interacted, for the service."""
+    return UserRef(PLATFORM, str(interaction.user.id))
+
+
+def chat_ref(interaction: discord.Interaction[Any]) -> ChatRef:
+    """The channel of the interaction, for the service."""
+    return ChatRef(PLATFORM, str(interaction.channel_id))
+
+
+async def defer(interaction: discord.Interaction[Any]) -> None:
+    """Acknowledge within Discord's 3 s with a private "thinking…"."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+
+async def say(interaction: discord.Interaction[Any], text: str) -> None:
+    """A private answer: the deferred one, or a private followup."""
+    text = clip(text, CONTENT_LIMIT)
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NOTHING_MENTIONED)
+    else:
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=NOTHING_MENTIONED
+        )

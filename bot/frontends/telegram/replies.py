@@ -1,0 +1,76 @@
+"""Answering Telegram updates: pages of cards, and status messages that the outcome replaces.
+
+A command that takes a while (``/link``, an upload) first shows a status message;
+its outcome, or the error handler's text when it fails, then replaces that message
+(:meth:`Replies.finish`), so the person sees one message per command either way.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from telegram import Bot, LinkPreviewOptions, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.frontends.common import clip
+from bot.frontends.telegram import render
+from bot.frontends.telegram.updates import chat_ref, message_of, user_id
+from bot.service import RecommendationService
+from bot.service.replies import Page
+
+__all__ = ["Replies"]
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+#: status messages remembered at most (an update cancelled at shutdown never finishes).
+MAX_STATUS = 1_000
+
+
+class Replies:
+    """Sends what the handlers and the error handler answer with."""
+
+    def __init__(self, service: RecommendationService) -> None:
+        self.service = service
+        self._status: OrderedDict[int, Message] = OrderedDict()
+
+    async def show_status(self, update: Update, text: str) -> Message:
+        """Reply with a status message that :meth:`finish` will replace."""
+        status = await message_of(update).reply_text(text)
+        self._status[update.update_id] = status
+        while len(self._status) > MAX_STATUS:
+            self._status.popitem(last=False)
+        return status
+
+    async def finish(self, update: Update, text: str) -> bool:
+        """Replace the update's status message by ``text``; False when it showed none."""
+        status = self._status.pop(update.update_id, None)
+        if status is None:
+            return False
+        try:
+            await status.edit_text(clip(text, render.MAX_TEXT))
+        except BadRequest as error:  # e.g. deleted meanwhile: say it in a new message
+            if "not modified" not in str(error).lower():
+                await status.reply_text(clip(text, render.MAX_TEXT))
+        return True
+
+    async def send_page(self, bot: Bot, update: Update, page: Page) -> None:
+        """The intro, then one message per card with 👍/👎; a recommend page's last card also
+        gets "More". Each card is reported to the service as it is sent."""
+        chat = update.effective_chat
+        assert chat is not None
+        await bot.send_message(chat.id, render.page_intro(page), parse_mode=ParseMode.HTML)
+        where = chat_ref(update)
+        for card in page.cards:
+            more = None
+            if page.kind == "recommend" and card is page.cards[-1]:
+                more = render.BUTTONS.more(user_id(update), page.filter_text)
+            sent = await bot.send_message(
+                chat.id,
+                render.card_text(card),
+                parse_mode=ParseMode.HTML,
+                reply_markup=render.card_keyboard(card.anime_id, more=more),
+                link_preview_options=NO_PREVIEW,
+            )
+            await self.service.cards_shown(
+                page.batch_id, where, {card.anime_id: str(sent.message_id)}
+            )
