@@ -137,16 +137,13 @@ async def missing_anime(
     found: list[Anime] = []
     fetched = 0
     for anime_id in sorted({int(a) for a in anime_ids} - set(map(int, catalog.ids))):
-        payload = await store.anime_meta(anime_id)
-        if payload is None and fetch is not None and fetched < max_fetches:
+        anime = await store.cached_anime(anime_id)
+        if anime is None and fetch is not None and fetched < max_fetches:
             fetched += 1
             try:
-                payload = await fetch(anime_id)
-                await store.cache_anime_meta(anime_id, payload)
+                anime = anime_from_mal(await fetch(anime_id), titles.get(anime_id))
+                await store.cache_anime(anime)
             except AnimeBotError as error:
                 log.info("no MAL details for anime %d: %s", anime_id, error.user_message)
-        if payload is not None:
-            found.append(anime_from_mal(payload, titles.get(anime_id)))
-        else:
-            found.append(Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}"))
+        found.append(anime or Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}"))
     return found
