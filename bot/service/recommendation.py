@@ -279,7 +279,7 @@ class RecommendationService:
         for pick, reason in zip(scored, reasons, strict=True):
             anime = model.catalog.get(pick.anime_id)
             if anime is not None:
-                cards.append(_card(len(cards) + 1, anime, reason))
+                cards.append(Card.of(len(cards) + 1, anime, reason))
         return tuple(cards)
 
     # ---- similar titles ----------------------------------------------------------------------
@@ -419,18 +419,3 @@ class RecommendationService:
         model = self.models.current
         return about_text(model.info, await self.store.stats(), len(model.catalog))
 
-
-def _card(number: int, anime: Anime, reason: str) -> Card:
-    return Card(
-        number=number,
-        anime_id=anime.anime_id,
-        title=anime.title,
-        english_title=anime.english_title if anime.display_title != anime.title else None,
-        kind=anime.type,
-        year=anime.year,
-        mal_score=anime.score,
-        members=anime.members,
-        genres=anime.genres,
-        reason=reason,
-        url=anime.url,
-    )

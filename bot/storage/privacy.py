@@ -26,9 +26,7 @@ class Privacy:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def forget_person(
-        self, person_id: int, chats: Iterable[tuple[str, str]] = ()
-    ) -> None:
+    async def forget_person(self, person_id: int, chats: Iterable[tuple[str, str]] = ()) -> None:
         """Delete every row about the person, in every table, in one transaction.
 
         Cascades from ``people`` remove identities, the link and list, suggestions

@@ -21,8 +21,8 @@ from bot.errors import (
 from bot.sources.mal import MalClient, MalNotConfigured, validate_username
 from bot.storage import Storage
 from recommender.types import Status
-from tests.fakes.mal_server import FakeMal, make_entries
 from tests.fakes.clock import MonotonicClock
+from tests.fakes.mal_server import FakeMal, make_entries
 from tests.integration.conftest import SleepRecorder
 
 

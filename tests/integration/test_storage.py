@@ -33,7 +33,12 @@ async def link_of(store: Storage, person: int) -> tuple[str, str, int, str | Non
 
 
 async def show_card(
-    store: Storage, person: int, anime: int, message: str, chat: str = "c", platform: str = "discord"
+    store: Storage,
+    person: int,
+    anime: int,
+    message: str,
+    chat: str = "c",
+    platform: str = "discord",
 ) -> int:
     """Record a one-card page for ``person`` carried by ``message``; its batch id."""
     batch = await store.record_suggestions(person, platform, chat, [anime])
@@ -44,12 +49,12 @@ async def show_card(
 # -- people and identities ---------------------------------------------------------------------
 
 
-async def test_person_for_creates_once_and_finds_again(store: Storage) -> None:
+async def test_get_or_create_person_creates_once_and_finds_again(store: Storage) -> None:
     assert await store.find_person("discord", "111") is None
     alice = await store.get_or_create_person("discord", "111")
     assert await store.get_or_create_person("discord", "111") == alice
     assert await store.find_person("discord", "111") == alice
-    bob = await store.get_or_create_person("telegram", "111")  # same id, other platform: other person
+    bob = await store.get_or_create_person("telegram", "111")  # same id, other platform
     assert bob != alice
     with pytest.raises(ValueError):
         await store.get_or_create_person("discord", "")
@@ -59,7 +64,6 @@ async def test_concurrent_first_contact_makes_one_person(store: Storage) -> None
     ids = await asyncio.gather(*(store.get_or_create_person("telegram", "555") for _ in range(20)))
     assert len(set(ids)) == 1
     assert (await store.stats()).people == 1
-
 
 
 # -- linked lists -----------------------------------------------------------------------------
@@ -123,7 +127,6 @@ async def test_duplicate_entries_keep_the_last(store: Storage) -> None:
     assert (entry.status, entry.score) == (Status.COMPLETED, 8)
     link = await link_of(store, person)
     assert link is not None and link[2] == 1
-
 
 
 async def test_unlink_drops_the_list_and_keeps_feedback(store: Storage) -> None:
