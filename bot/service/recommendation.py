@@ -418,4 +418,3 @@ class RecommendationService:
         """Model version, training date and quality, and what it has learnt from."""
         model = self.models.current
         return about_text(model.info, await self.store.stats(), len(model.catalog))
-
