@@ -18,6 +18,11 @@ bug: front ends log it with a traceback and answer with an apology.
     - :class:`UpstreamRateLimited` (MAL throttling after bounded retries)
   - :class:`TooManyRequests` (our own per-person limit; carries ``retry_after``)
   - :class:`BadUpload` (a MAL XML export we cannot read)
+
+A second, separate branch is for the operator, not for chat users:
+
+- :class:`StartupError` (a front end could not start, e.g. an invalid token; the
+  ``run`` command prints ``str(error)``, one line, and exits)
 """
 
 from __future__ import annotations
@@ -130,4 +135,7 @@ class BadUpload(AnimeBotError):
 
 
 class StartupError(RuntimeError):
-    """A front end could not start (e.g. an invalid token): shown as one clear line."""
+    """A front end could not start (e.g. an invalid token): ``str(error)`` is one clear line.
+
+    Not an :class:`AnimeBotError`: chat error handlers never answer with it.
+    """

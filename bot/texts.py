@@ -88,3 +88,81 @@ CHATTER = "Try /recommend, or /similar <anime>. /help lists everything."
 STALE_COMMANDS = "That command has changed since your Discord loaded it. Reload Discord and retry."
 
 # ---- service replies -------------------------------------------------------------------------
+
+LINK_NEEDS_USERNAME = "Tell me your MyAnimeList username: /link <mal_username>"
+LINK_NEEDS_CLIENT_ID = (
+    "Linking by username needs a MAL client id (MAL_CLIENT_ID), which this bot "
+    "does not have. Upload your MAL XML export instead."
+)
+UNLINKED = "Unlinked. Your 👍/👎 are kept; /forget deletes everything."
+
+PICKS_HEADER = "Picks for you"
+POPULAR_HEADER = "Popular, well-rated picks"
+#: a "more" page's header: ``MORE_HEADER.format(header="picks for you")``
+MORE_HEADER = "More {header}"
+FILTERED_SUFFIX = " (filtered)"
+NOTHING_LEFT_FOOTER = "Nothing left that fits. Try fewer filters, or /recommend to start over."
+COLD_FOOTER = "Link your list with /link <mal_username>, or rate these 👍/👎 to start."
+RATE_FOOTER = "Rate with 👍/👎 to steer the next page; more gives another page."
+
+SIMILAR_HEADER = "Titles like {title}"
+SIMILAR_REASON = "similar to {title}"
+NOTHING_SIMILAR_FOOTER = "I found nothing similar that passes this chat's filters."
+
+FEEDBACK_IS_A_THUMB = "Feedback is 👍 or 👎."
+FEEDBACK_NOT_YOURS = "Those picks are for someone else."
+FEEDBACK_UNDONE = "Undone: {title}."
+FEEDBACK_LIKED = "👍 {title}: noted, more like it."
+FEEDBACK_DISLIKED = "👎 {title}: you won't see it again."
+#: the name of an anime the catalog does not hold
+UNKNOWN_ANIME = "anime #{anime_id}"
+
+NSFW_ALLOWED = "NSFW titles are now allowed here."
+NSFW_HIDDEN = "NSFW titles are now hidden here."
+
+FORGET_PROMPT = (
+    "This deletes your linked list, your 👍/👎 and everything I stored about you. "
+    "Send /forget confirm to go ahead."
+)
+FORGOTTEN = "Done: I have deleted everything I stored about you."
+FORGET_NOT_YOURS = "Only the person who asked can confirm that."
+
+ABOUT_INTRO = "animerec: anime picks from your MyAnimeList taste."
+ABOUT_MODEL = "Model {version} ({algorithm}), trained {date}{quality}."
+ABOUT_QUALITY = ", offline Recall@20 {recall:.3f}"
+ABOUT_TRAINED_ON = "Trained on {people:,} people and {interactions:,} list entries."
+ABOUT_HERE = "Here: {people}, {lists}, {votes:,} 👍/👎 to learn from."
+ABOUT_CATALOG = "Catalog: {anime:,} anime."
+
+__all__ += [
+    "ABOUT_CATALOG",
+    "ABOUT_HERE",
+    "ABOUT_INTRO",
+    "ABOUT_MODEL",
+    "ABOUT_QUALITY",
+    "ABOUT_TRAINED_ON",
+    "COLD_FOOTER",
+    "FEEDBACK_DISLIKED",
+    "FEEDBACK_IS_A_THUMB",
+    "FEEDBACK_LIKED",
+    "FEEDBACK_NOT_YOURS",
+    "FEEDBACK_UNDONE",
+    "FILTERED_SUFFIX",
+    "FORGET_NOT_YOURS",
+    "FORGET_PROMPT",
+    "FORGOTTEN",
+    "LINK_NEEDS_CLIENT_ID",
+    "LINK_NEEDS_USERNAME",
+    "MORE_HEADER",
+    "NOTHING_LEFT_FOOTER",
+    "NOTHING_SIMILAR_FOOTER",
+    "NSFW_ALLOWED",
+    "NSFW_HIDDEN",
+    "PICKS_HEADER",
+    "POPULAR_HEADER",
+    "RATE_FOOTER",
+    "SIMILAR_HEADER",
+    "SIMILAR_REASON",
+    "UNKNOWN_ANIME",
+    "UNLINKED",
+]

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from bot.errors import AnimeBotError
-from bot.sources.mal_json import anime_from_mal
 from bot.storage import Storage
 from recommender.catalog import Anime, Catalog
 from recommender.kaggle import Interactions
@@ -91,29 +89,14 @@ async def missing_anime(
     found: list[Anime] = []
     fetched = 0
     for anime_id in sorted({int(a) for a in anime_ids} - set(map(int, catalog.ids))):
-        payload = await store.anime_meta(anime_id)
-        anime = _from_cache(payload, titles.get(anime_id))
+        anime = await store.cached_anime(anime_id)
         if anime is None and fetch is not None and fetched < max_fetches:
             fetched += 1
             try:
                 anime = await fetch(anime_id, titles.get(anime_id))
-                await store.cache_anime_meta(anime_id, asdict(anime))
+                await store.cache_anime(anime)
             except AnimeBotError as error:
                 log.info("no MAL details for anime %d: %s", anime_id, error.user_message)
-        if anime is None:
-            anime = Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}")
-        found.append(anime)
+        found.append(anime or Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}"))
     return found
 
-
-def _from_cache(payload: dict[str, object] | None, fallback_title: str | None) -> Anime | None:
-    """Cache-boundary shim until the store caches ``Anime`` itself: rows written as
-    ``asdict(Anime)``, or as MAL's JSON by earlier versions."""
-    if payload is None:
-        return None
-    if "anime_id" not in payload:
-        return anime_from_mal(payload, fallback_title)
-    fields: dict[str, Any] = dict(payload)
-    for name in ("synonyms", "genres"):
-        fields[name] = tuple(fields.get(name) or ())
-    return Anime(**fields)

@@ -2,21 +2,25 @@
 
 Front ends pass plain values (a :class:`UserRef`, a :class:`ChatRef`, text) and
 render the plain replies of :mod:`bot.service.replies`. Expected failures raise
-:class:`bot.errors.AnimeBotError` subclasses carrying a user-facing message.
-One person's commands and feedback run in order (a lock per person); scoring
-runs off the event loop.
+:class:`bot.errors.AnimeBotError` subclasses carrying a user-facing message; the
+wording lives in :mod:`bot.texts` (see :mod:`bot.service.wording`).
+The service reaches storage only through its :class:`~bot.service.ports.Store`
+port. A person is resolved from their chat account one way (found, or created
+when a command stores something for them); rate limits are keyed on the chat
+account, before any storage work. One person's commands run in order (a lock per
+person); scoring runs off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import cast
 
+from bot import texts
 from bot.errors import (
     ExpiredSuggestion,
     InvalidInput,
@@ -28,26 +32,25 @@ from bot.lists import AnimeList
 from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, KeyedLocks
 from bot.service.filters import parse_filters
+from bot.service.ports import ListFetcher, Progress, Store
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
+from bot.service.wording import about_text, recommend_footer, recommend_header, vote_reply
 from bot.sources.mal_xml import check_export, parse_mal_export
-from bot.storage import Storage
+from bot.storage import VoteMode
 from recommender.catalog import Anime, TitleMatch, normalize_title
 from recommender.types import Filters, ListEntry, Scored, Status
 
-__all__ = ["ChatRef", "ListFetcher", "RecommendationService", "UserRef"]
+__all__ = ["ChatRef", "RecommendationService", "UserRef"]
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY = 100
-#: "more" never repeats what was shown to the person within this window.
+#: "more" never repeats what was shown to the person within this window (the store's clock).
 MORE_WINDOW = timedelta(hours=24)
-#: people (per chat) whose last /recommend filters "more" reuses; the oldest are forgotten.
-MAX_REMEMBERED_FILTERS = 10_000
 #: a fuzzy title match is taken as meant when it is this similar and this far ahead of the next.
 LEAD_FLOOR = 80.0
 CLEAR_LEAD = 5.0
-
-Progress = Callable[[int], Awaitable[None] | None]
+VOTE_ACTIONS = ("set", "remove", "toggle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,6 @@ class ChatRef:
 
     platform: str
     chat_id: str
-
-
-class ListFetcher(Protocol):
-    """Where linked lists come from (the MAL client)."""
-
-    async def fetch_list(self, username: str, progress: Progress | None = None) -> AnimeList: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +86,7 @@ class RecommendationService:
 
     def __init__(
         self,
-        store: Storage,
+        store: Store,
         models: ModelSlot,
         fetcher: ListFetcher | None,
         *,
@@ -104,12 +101,16 @@ class RecommendationService:
         self._link_cooldown = link_cooldown or Cooldown(interval=30.0, burst=2)
         self._recommend_cooldown = recommend_cooldown or Cooldown(interval=3.0, burst=4)
         self._person_locks = KeyedLocks()
-        self._last_filters: OrderedDict[tuple[int, ChatRef], str] = OrderedDict()
 
     # ---- identity ----------------------------------------------------------------------------
 
     async def _person(self, user: UserRef) -> int:
-        return await self.store.person_for(user.platform, user.user_id)
+        """The person behind ``user``, created on first contact (for commands that store)."""
+        return await self.store.get_or_create_person(user.platform, user.user_id)
+
+    async def _known_person(self, user: UserRef) -> int | None:
+        """The person behind ``user``, or ``None``: never creates anyone."""
+        return await self.store.find_person(user.platform, user.user_id)
 
     # ---- linking -----------------------------------------------------------------------------
 
@@ -119,14 +120,11 @@ class RecommendationService:
         """Fetch a public MAL list and store it (replacing any earlier one)."""
         username = username.strip()
         if not username:
-            raise InvalidInput("Tell me your MyAnimeList username: /link <mal_username>")
+            raise InvalidInput(texts.LINK_NEEDS_USERNAME)
         if self.fetcher is None:
-            raise InvalidInput(
-                "Linking by username needs a MAL client id (MAL_CLIENT_ID), which this bot "
-                "does not have. Upload your MAL XML export instead."
-            )
+            raise InvalidInput(texts.LINK_NEEDS_CLIENT_ID)
+        self._link_cooldown.hit(("link", user.platform, user.user_id))
         person = await self._person(user)
-        self._link_cooldown.hit(("link", person))
         async with self._person_locks(person):
             fetched = await self.fetcher.fetch_list(username, progress)
             await self.store.replace_list(person, fetched)
@@ -158,13 +156,13 @@ class RecommendationService:
 
     async def unlink(self, user: UserRef) -> str:
         """Drop the linked list (feedback stays)."""
-        person = await self.store.find_person(user.platform, user.user_id)
+        person = await self._known_person(user)
         if person is None:
             raise NotLinked()
         async with self._person_locks(person):
-            if not await self.store.unlink_mal(person):
+            if not await self.store.unlink_list(person):
                 raise NotLinked()
-        return "Unlinked. Your 👍/👎 are kept; /forget deletes everything."
+        return texts.UNLINKED
 
     # ---- recommending ------------------------------------------------------------------------
 
@@ -184,13 +182,14 @@ class RecommendationService:
         """A page of picks: folded in from the list and 👍/👎, never seen or 👎'd titles.
 
         ``more`` continues the session: nothing shown in the last 24 h repeats, and
-        empty ``filter_text`` means the filters of this person's last page in this chat.
+        empty ``filter_text`` means the filters of this person's last page in this chat
+        (kept with that page in the store, so they survive a restart).
         """
+        self._recommend_cooldown.hit(("recommend", user.platform, user.user_id))
         person = await self._person(user)
-        self._recommend_cooldown.hit(("recommend", person))
         async with self._person_locks(person):
             if more and not filter_text.strip():
-                filter_text = self._last_filters.get((person, chat), "")
+                filter_text = await self.store.last_filters(person, chat.platform, chat.chat_id)
             model = self.models.current
             filters = parse_filters(
                 filter_text,
@@ -206,15 +205,22 @@ class RecommendationService:
             )
             cards = self._cards(model, scored, reasons)
             batch = await self.store.record_suggestions(
-                person, chat.platform, chat.chat_id, None, [c.anime_id for c in cards]
+                person,
+                chat.platform,
+                chat.chat_id,
+                [c.anime_id for c in cards],
+                filter_text=filter_text,
             )
-            self._remember_filters((person, chat), filter_text)
         return Page(
             kind="recommend",
-            header=self._recommend_header(taste, filters, more),
+            header=recommend_header(
+                cold=taste.is_cold,
+                filtered=filters != Filters(allow_nsfw=filters.allow_nsfw),
+                more=more,
+            ),
             cards=cards,
             batch_id=batch,
-            footer=self._recommend_footer(taste, cards),
+            footer=recommend_footer(cold=taste.is_cold, empty=not cards),
             filter_text=filter_text,
         )
 
@@ -229,12 +235,6 @@ class RecommendationService:
         if user.user_id != owner_user_id:
             raise NotYours()
         return await self.recommend(user, chat, filter_text or "", more=True)
-
-    def _remember_filters(self, key: tuple[int, ChatRef], filter_text: str) -> None:
-        self._last_filters[key] = filter_text
-        self._last_filters.move_to_end(key)
-        while len(self._last_filters) > MAX_REMEMBERED_FILTERS:
-            self._last_filters.popitem(last=False)
 
     def _score_page(
         self, model: ServingModel, taste: _Taste, filters: Filters, exclude: set[int]
@@ -279,23 +279,8 @@ class RecommendationService:
         for pick, reason in zip(scored, reasons, strict=True):
             anime = model.catalog.get(pick.anime_id)
             if anime is not None:
-                cards.append(_card(len(cards) + 1, anime, reason))
+                cards.append(Card.of(len(cards) + 1, anime, reason))
         return tuple(cards)
-
-    @staticmethod
-    def _recommend_header(taste: _Taste, filters: Filters, more: bool) -> str:
-        base = "Popular, well-rated picks" if taste.is_cold else "Picks for you"
-        if more:
-            base = "More " + base[0].lower() + base[1:]
-        return base + (" (filtered)" if filters != Filters(allow_nsfw=filters.allow_nsfw) else "")
-
-    @staticmethod
-    def _recommend_footer(taste: _Taste, cards: Sequence[Card]) -> str | None:
-        if not cards:
-            return "Nothing left that fits. Try fewer filters, or /recommend to start over."
-        if taste.is_cold:
-            return "Link your list with /link <mal_username>, or rate these 👍/👎 to start."
-        return "Rate with 👍/👎 to steer the next page; more gives another page."
 
     # ---- similar titles ----------------------------------------------------------------------
 
@@ -334,17 +319,17 @@ class RecommendationService:
                 model.similar, anime.anime_id, self.page_size + len(disliked), filters
             )
             picks = [s for s in scored if s.anime_id not in disliked][: self.page_size]
-            reason = f"similar to {anime.title}"
+            reason = texts.SIMILAR_REASON.format(title=anime.title)
             cards = self._cards(model, picks, [reason] * len(picks))
             batch = await self.store.record_suggestions(
-                person, chat.platform, chat.chat_id, None, [c.anime_id for c in cards], "similar"
+                person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "similar"
             )
         return Page(
             kind="similar",
-            header=f"Titles like {anime.display_title}",
+            header=texts.SIMILAR_HEADER.format(title=anime.display_title),
             cards=cards,
             batch_id=batch,
-            footer=None if cards else "I found nothing similar that passes this chat's filters.",
+            footer=None if cards else texts.NOTHING_SIMILAR_FOOTER,
         )
 
     def autocomplete(self, prefix: str, limit: int = 25) -> list[tuple[str, int]]:
@@ -363,10 +348,7 @@ class RecommendationService:
         (``Page.batch_id``), so a vote or reaction on it resolves. Front ends call it as each
         card's message is sent (a vote may come before the page is complete), or once for a
         page that is a single message."""
-        for anime_id, message_id in message_ids.items():
-            await self.store.attach_message(
-                batch_id, anime_id, chat.platform, chat.chat_id, message_id
-            )
+        await self.store.attach_messages(batch_id, chat.platform, chat.chat_id, message_ids)
 
     async def feedback(
         self,
@@ -378,106 +360,61 @@ class RecommendationService:
         anime_id: int | None = None,
         action: str = "set",
     ) -> FeedbackResult:
-        """Apply a 👍 (+1) or 👎 (-1) on a card.
+        """Apply a 👍 (+1) or 👎 (-1) on a card: one storage call, one transaction.
 
         ``action``: ``"set"`` (a reaction added), ``"remove"`` (a reaction removed: undo
         that vote), ``"toggle"`` (a button: pressing the active vote again undoes it).
+        ``anime_id`` is the card a button carries (a page message carries several).
         Only the person the card was made for counts; anyone else is ignored.
         """
-        if value not in (1, -1) or action not in ("set", "remove", "toggle"):
-            raise InvalidInput("Feedback is 👍 or 👎.")
-        shown = await self.store.suggestion_for_message(chat.platform, chat.chat_id, message_id)
-        if anime_id is not None:
-            shown = [s for s in shown if s.anime_id == anime_id]
-        if len(shown) != 1:
+        if value not in (1, -1) or action not in VOTE_ACTIONS:
+            raise InvalidInput(texts.FEEDBACK_IS_A_THUMB)
+        outcome = await self.store.toggle_vote(
+            chat.platform,
+            chat.chat_id,
+            message_id,
+            voter.user_id,
+            value,
+            anime_id=anime_id,
+            mode=cast(VoteMode, action),
+        )
+        if outcome.anime_id is None:
             raise ExpiredSuggestion()
-        card = shown[0]
-        person = await self.store.find_person(voter.platform, voter.user_id)
-        if person != card.person_id:
-            return FeedbackResult(card.anime_id, 0, False, "Those picks are for someone else.")
-        title = self._title(card.anime_id)
-        async with self._person_locks(person):
-            current = (await self.store.feedback_for(person)).get(card.anime_id)
-            undo = action == "remove" or (action == "toggle" and current == value)
-            if undo:
-                if current == value:
-                    await self.store.undo_feedback(person, card.anime_id)
-                return FeedbackResult(card.anime_id, 0, True, f"Undone: {title}.")
-            await self.store.record_feedback(person, card.anime_id, value, chat.platform)
-        if value > 0:
-            return FeedbackResult(card.anime_id, 1, True, f"👍 {title}: noted, more like it.")
-        return FeedbackResult(card.anime_id, -1, True, f"👎 {title}: you won't see it again.")
+        if not outcome.counted:
+            return FeedbackResult(outcome.anime_id, 0, False, texts.FEEDBACK_NOT_YOURS)
+        text = vote_reply(outcome.value, self._title(outcome.anime_id))
+        return FeedbackResult(outcome.anime_id, outcome.value, True, text)
 
     def _title(self, anime_id: int) -> str:
         anime = self.models.current.catalog.get(anime_id)
-        return anime.title if anime else f"anime #{anime_id}"
+        return anime.title if anime else texts.UNKNOWN_ANIME.format(anime_id=anime_id)
 
     # ---- settings, privacy, status -----------------------------------------------------------
 
     async def set_nsfw(self, chat: ChatRef, allowed: bool) -> str:
         """Turn NSFW titles on or off for a chat."""
         await self.store.set_nsfw(chat.platform, chat.chat_id, allowed)
-        return (
-            "NSFW titles are now allowed here." if allowed else "NSFW titles are now hidden here."
-        )
+        return texts.NSFW_ALLOWED if allowed else texts.NSFW_HIDDEN
 
     async def forget(self, user: UserRef, *, confirmed: bool) -> str:
         """Delete everything stored about a person, only once they confirm."""
         if not confirmed:
-            return (
-                "This deletes your linked list, your 👍/👎 and everything I stored about you. "
-                "Send /forget confirm to go ahead."
-            )
-        person = await self.store.find_person(user.platform, user.user_id)
+            return texts.FORGET_PROMPT
+        person = await self._known_person(user)
         if person is not None:
             async with self._person_locks(person):
-                await self.store.forget_person(person)
-        return "Done: I have deleted everything I stored about you."
+                # On Telegram a private chat's id is the user's id: that chat's settings are
+                # theirs and go too (elsewhere no chat has that id, so nothing else is touched).
+                await self.store.forget_person(person, chats=[(user.platform, user.user_id)])
+        return texts.FORGOTTEN
 
     async def confirm_forget(self, user: UserRef, owner_user_id: str) -> str:
         """The confirmation button under a /forget prompt made for ``owner_user_id``."""
         if user.user_id != owner_user_id:
-            raise NotYours("Only the person who asked can confirm that.")
+            raise NotYours(texts.FORGET_NOT_YOURS)
         return await self.forget(user, confirmed=True)
 
     async def about(self) -> str:
         """Model version, training date and quality, and what it has learnt from."""
         model = self.models.current
-        stats = await self.store.stats()
-        info = model.info
-        lines = ["animerec: anime picks from your MyAnimeList taste."]
-        recall = info.recall_at_20
-        quality = f", offline Recall@20 {recall:.3f}" if recall is not None else ""
-        lines.append(
-            f"Model {info.version} ({info.algorithm}), trained {info.trained_at[:10]}{quality}."
-        )
-        lines.append(
-            f"Trained on {info.n_users:,} people and {info.n_interactions:,} list entries."
-        )
-        lines.append(
-            f"Here: {_count(stats.people, 'person', 'people')}, "
-            f"{_count(stats.linked_lists, 'linked list', 'linked lists')}, "
-            f"{stats.feedback_events:,} 👍/👎 to learn from."
-        )
-        lines.append(f"Catalog: {len(model.catalog):,} anime.")
-        return "\n".join(lines)
-
-
-def _card(number: int, anime: Anime, reason: str) -> Card:
-    return Card(
-        number=number,
-        anime_id=anime.anime_id,
-        title=anime.title,
-        english_title=anime.english_title if anime.display_title != anime.title else None,
-        kind=anime.type,
-        year=anime.year,
-        mal_score=anime.score,
-        members=anime.members,
-        genres=anime.genres,
-        reason=reason,
-        url=anime.url,
-    )
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
+        return about_text(model.info, await self.store.stats(), len(model.catalog))

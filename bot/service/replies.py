@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recommender.catalog import Anime
+
 __all__ = ["Card", "FeedbackResult", "LinkSummary", "Page"]
 
 
@@ -22,6 +24,23 @@ class Card:
     genres: tuple[str, ...]
     reason: str
     url: str
+
+    @classmethod
+    def of(cls, number: int, anime: Anime, reason: str) -> Card:
+        """The card of a catalog anime (the English title only when it differs)."""
+        return cls(
+            number=number,
+            anime_id=anime.anime_id,
+            title=anime.title,
+            english_title=anime.english_title if anime.display_title != anime.title else None,
+            kind=anime.type,
+            year=anime.year,
+            mal_score=anime.score,
+            members=anime.members,
+            genres=anime.genres,
+            reason=reason,
+            url=anime.url,
+        )
 
     @property
     def subtitle(self) -> str:

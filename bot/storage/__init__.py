@@ -1,11 +1,12 @@
 """Persistence: the SQLite store (the only SQL in animerec) and its migrations runner.
 
-Use :class:`Storage`::
+Use :class:`Storage`, a facade over one module per concern::
 
     async with await Storage.open(settings.database) as store:
-        person = await store.person_for("telegram", "12345")
+        person = await store.get_or_create_person("telegram", "12345")
 """
 
+from bot.storage.errors import StoreClosed, UnknownPerson
 from bot.storage.migrations import (
     MIGRATIONS_DIR,
     DatabaseTooNew,
@@ -13,25 +14,22 @@ from bot.storage.migrations import (
     apply_migrations,
     schema_version,
 )
-from bot.storage.store import (
-    IdentityInUse,
-    MalLink,
-    Storage,
-    StoreStats,
-    Suggestion,
-    UnknownPerson,
-)
+from bot.storage.privacy import StoreStats
+from bot.storage.store import Storage
+from bot.storage.suggestions import Suggestion
+from bot.storage.votes import VoteMode, VoteOutcome
 
 __all__ = [
     "MIGRATIONS_DIR",
     "DatabaseTooNew",
-    "IdentityInUse",
-    "MalLink",
     "MigrationError",
     "Storage",
+    "StoreClosed",
     "StoreStats",
     "Suggestion",
     "UnknownPerson",
+    "VoteMode",
+    "VoteOutcome",
     "apply_migrations",
     "schema_version",
 ]

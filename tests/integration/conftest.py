@@ -1,4 +1,5 @@
-"""Fixtures for integration tests: a migrated SQLite store, the fake MAL server, a MalClient."""
+"""Fixtures for integration tests: the fake MAL server and a MalClient (``store`` is in
+``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from bot.sources.mal import MalClient
-from bot.storage import Storage
+from tests.fakes.clock import MonotonicClock
 from tests.fakes.mal_server import FakeMal
 
 
@@ -25,28 +26,9 @@ class SleepRecorder:
         await asyncio.sleep(0)
 
 
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "animerec.sqlite3"
-
-
-@pytest.fixture
-async def storage(store: Storage) -> Storage:
-    """The shared ``store`` fixture, under the name the storage tests use."""
-    return store
 
 
 @pytest.fixture
@@ -69,13 +51,13 @@ def sleeps() -> SleepRecorder:
 
 
 @pytest.fixture
-def mal_clock() -> FakeClock:
-    return FakeClock()
+def mal_clock() -> MonotonicClock:
+    return MonotonicClock()
 
 
 @pytest.fixture
 def mal_client(
-    http: httpx.AsyncClient, fake_mal: FakeMal, sleeps: SleepRecorder, mal_clock: FakeClock
+    http: httpx.AsyncClient, fake_mal: FakeMal, sleeps: SleepRecorder, mal_clock: MonotonicClock
 ) -> MalClient:
     """A MalClient on the fake: no real waiting, no jitter, 1 s timeouts."""
     return MalClient(

@@ -21,8 +21,9 @@ from bot.errors import (
 from bot.sources.mal import MalClient, validate_username
 from bot.storage import Storage
 from recommender.types import Status
+from tests.fakes.clock import MonotonicClock
 from tests.fakes.mal_server import FakeMal, make_entries
-from tests.integration.conftest import FakeClock, SleepRecorder
+from tests.integration.conftest import SleepRecorder
 
 
 async def test_fetches_a_list_as_typed_entries(fake_mal: FakeMal, mal_client: MalClient) -> None:
@@ -124,7 +125,7 @@ def test_client_id_never_in_repr(http: httpx.AsyncClient) -> None:
 
 
 async def test_cache_hit_makes_no_second_request(
-    fake_mal: FakeMal, mal_client: MalClient, mal_clock: FakeClock
+    fake_mal: FakeMal, mal_client: MalClient, mal_clock: MonotonicClock
 ) -> None:
     fake_mal.add_user("alice", make_entries(5))
     first = await mal_client.fetch_list("alice")
@@ -400,37 +401,37 @@ async def test_error_messages_are_distinct(
 
 
 async def test_link_store_relink_and_a_failed_relink_keeps_the_old_list(
-    fake_mal: FakeMal, mal_client: MalClient, mal_clock: FakeClock, storage: Storage
+    fake_mal: FakeMal, mal_client: MalClient, mal_clock: MonotonicClock, store: Storage
 ) -> None:
-    person = await storage.person_for("discord", "42")
+    person = await store.get_or_create_person("discord", "42")
     fake_mal.add_user("alice", make_entries(40, seed=1))
-    await storage.replace_list(person, await mal_client.fetch_list("alice"))
-    assert [e.anime_id for e in await storage.list_for(person)] == list(range(1, 41))
+    await store.replace_list(person, await mal_client.fetch_list("alice"))
+    assert [e.anime_id for e in await store.list_for(person)] == list(range(1, 41))
 
     # Relink (a new list on MAL): the stored list is replaced.
     fake_mal.add_user("alice", make_entries(2500, first_id=100, seed=2))
     mal_clock.advance(301)  # past the list cache
-    await storage.replace_list(person, await mal_client.fetch_list("alice"))
-    stored = await storage.list_for(person)
+    await store.replace_list(person, await mal_client.fetch_list("alice"))
+    stored = await store.list_for(person)
     assert len(stored) == 2500 and stored[0].anime_id == 100
-    link = await storage.mal_link(person)
-    assert link is not None and link.entry_count == 2500 and link.source == "mal"
+    stats = await store.stats()
+    assert (stats.linked_lists, stats.list_entries) == (1, 2500)
 
     # Another relink fails on page 2 of 3: nothing is written, the last list stays.
     fake_mal.add_user("alice", make_entries(2500, first_id=5000, seed=3))
     fake_mal.fail_always("alice", 503, page=2)
     mal_clock.advance(301)
     with pytest.raises(UpstreamUnavailable):
-        await storage.replace_list(person, await mal_client.fetch_list("alice"))
-    assert await storage.list_for(person) == stored
+        await store.replace_list(person, await mal_client.fetch_list("alice"))
+    assert await store.list_for(person) == stored
 
     # Every failure mode leaves nothing behind for a new person.
-    other = await storage.person_for("telegram", "7")
+    other = await store.get_or_create_person("telegram", "7")
     for name in ("ghost", "alice"):
         with pytest.raises(UpstreamUnavailable if name == "alice" else UnknownMalUser):
-            await storage.replace_list(other, await mal_client.fetch_list(name))
-    assert await storage.mal_link(other) is None
-    assert await storage.list_for(other) == []
+            await store.replace_list(other, await mal_client.fetch_list(name))
+    assert (await store.stats()).linked_lists == 1  # still only the first person's link
+    assert await store.list_for(other) == []
 
 
 async def test_statuses_map_to_kaggle_codes(fake_mal: FakeMal, mal_client: MalClient) -> None:

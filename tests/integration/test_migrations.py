@@ -49,21 +49,21 @@ def test_the_folder_is_found_from_the_package() -> None:
 async def test_fresh_database_gets_every_table(db_path: Path) -> None:
     async with await Storage.open(db_path) as store:
         assert store.schema_version == LATEST
-        assert await store.current_schema_version() == LATEST
     version, schema = await schema_of(db_path)
     tables = {name for kind, name, _, _ in schema if kind == "table"}
     assert version == LATEST
     assert tables >= {
         "people",
         "identities",
-        "mal_links",
+        "list_links",
         "list_entries",
         "suggestion_batches",
         "suggestions",
         "feedback",
         "chat_settings",
-        "anime_meta",
+        "anime_cache",
     }
+    assert not tables & {"mal_links", "anime_meta"}
 
 
 async def test_opening_from_another_working_directory(
@@ -99,9 +99,39 @@ async def test_every_earlier_version_reaches_the_same_schema(tmp_path: Path, sta
     assert await schema_of(old) == await schema_of(fresh)
 
 
+async def test_version_3_keeps_links_and_clears_raw_anime_details(tmp_path: Path) -> None:
+    old = tmp_path / "v2.sqlite3"
+    db = await _raw(old)
+    try:
+        assert await apply_migrations(db, target=2) == 2
+        await db.execute("INSERT INTO people (id, created_at) VALUES (7, '2020-01-01')")
+        await db.execute(
+            "INSERT INTO mal_links (person_id, username, source, status, linked_at, entry_count)"
+            " VALUES (7, 'alice', 'mal', 'ok', '2020-01-01', 1)"
+        )
+        await db.execute(
+            "INSERT INTO list_entries (person_id, anime_id, title, status) VALUES (7, 1, 'A', 2)"
+        )
+        await db.execute(
+            "INSERT INTO suggestion_batches (id, person_id, platform, chat_id, kind, shown_at)"
+            " VALUES (1, 7, 'discord', 'c', 'recommend', '2020-01-01')"
+        )
+        await db.execute(
+            "INSERT INTO anime_meta (anime_id, title, payload, fetched_at)"
+            " VALUES (5, 'X', '{\"id\": 5}', '2020-01-01')"
+        )
+    finally:
+        await db.close()
+    async with await Storage.open(old) as store:
+        assert [e.anime_id for e in await store.list_for(7)] == [1]
+        assert (await store.stats()).linked_lists == 1
+        assert await store.last_filters(7, "discord", "c") == ""  # pages from before 3
+        assert await store.cached_anime(5) is None  # raw payloads are gone: refetched
+
+
 async def test_rerunning_is_a_no_op(db_path: Path) -> None:
     async with await Storage.open(db_path) as store:
-        person = await store.person_for("telegram", "1")
+        person = await store.get_or_create_person("telegram", "1")
     before = await schema_of(db_path)
     for _ in range(3):
         async with await Storage.open(db_path) as store:
@@ -195,8 +225,8 @@ async def test_two_processes_migrating_at_once(tmp_path: Path) -> None:
                 await store.close()
 
 
-async def test_pragmas_on_every_connection(storage: Storage) -> None:
-    for db in (storage._writer, storage._reader):
+async def test_pragmas_on_every_connection(store: Storage) -> None:
+    for db in (store.database.writer, store.database.reader):
         values = {}
         for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout"):
             values[name] = await pragma(db, name)
@@ -206,7 +236,7 @@ async def test_pragmas_on_every_connection(storage: Storage) -> None:
             "synchronous": 1,  # NORMAL
             "busy_timeout": 5000,
         }
-    assert await pragma(storage._reader, "query_only") == 1
+    assert await pragma(store.database.reader, "query_only") == 1
 
 
 def test_statement_splitting_keeps_triggers_whole() -> None:

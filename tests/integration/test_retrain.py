@@ -86,7 +86,7 @@ def score_of(model: Recommender, entries: list[ListEntry], anime_id: int) -> flo
 
 
 async def add_person(store: Storage, name: str, entries: list[AnimeListEntry]) -> int:
-    person = await store.person_for("telegram", name)
+    person = await store.get_or_create_person("telegram", name)
     await store.replace_list(person, AnimeList(name, "mal", tuple(entries)))
     return person
 

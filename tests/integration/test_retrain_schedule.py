@@ -51,7 +51,7 @@ async def test_enough_new_data_triggers_a_retrain(
     counter, stop, task = await start(
         store, tmp_path, monkeypatch, ANIMEREC_RETRAIN_EVERY=24, ANIMEREC_RETRAIN_MIN_NEW=3
     )
-    person = await store.person_for("telegram", "1")
+    person = await store.get_or_create_person("telegram", "1")
     for anime in (1, 2):
         await store.record_feedback(person, anime, 1, "telegram")
     await asyncio.sleep(0.3)

@@ -15,7 +15,7 @@ from tests.fakes.model import small_catalog
 
 
 async def test_lists_and_votes_become_rows(store: Storage) -> None:
-    alice = await store.person_for("telegram", "1")
+    alice = await store.get_or_create_person("telegram", "1")
     await store.replace_list(
         alice,
         AnimeList(
@@ -29,7 +29,7 @@ async def test_lists_and_votes_become_rows(store: Storage) -> None:
     )
     await store.record_feedback(alice, 2, 1, "telegram")  # a 👍 overrides the dropped entry
     await store.record_feedback(alice, 7, -1, "telegram")
-    bob = await store.person_for("discord", "9")  # votes only, no list
+    bob = await store.get_or_create_person("discord", "9")  # votes only, no list
     await store.record_feedback(bob, 3, 1, "discord")
     data = await collect_product_data(store)
     rows = {
@@ -87,7 +87,7 @@ async def test_unknown_anime_get_mal_details_cached_or_a_stub(store: Storage) ->
         )
         assert frieren.genres == ("Adventure", "Fantasy") and not frieren.nsfw
         assert by_id[40_002].title == "Only In A List"  # MAL has no such anime: a stub
-        assert await store.anime_meta(40_001) is not None
+        assert await store.cached_anime(40_001) is not None
         calls = len(mal.requests)
         again = await missing_anime(store, catalog, [40_001], titles, client.fetch_anime)
         assert again[0].title == "Sousou no Frieren" and len(mal.requests) == calls  # cached

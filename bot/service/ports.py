@@ -1,0 +1,101 @@
+"""The ports of the service layer: what it (and the retrainer) need from the outside.
+
+:class:`Store` is exactly what :class:`~bot.service.RecommendationService` and
+the retrainer (``bot.retrain``, ``bot.training_data``) call on storage;
+``bot.storage.Storage`` implements it over SQLite and ``tests/fakes/store.py``
+in memory. :class:`ListFetcher` is where linked lists come from (the MAL client).
+The model's port is ``bot.model_slot.ServingModel``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Protocol
+
+from bot.lists import AnimeList, AnimeListEntry
+from bot.storage import StoreStats, VoteMode, VoteOutcome
+from recommender.catalog import Anime
+
+__all__ = ["ListFetcher", "Progress", "Store"]
+
+#: Told how many list entries were fetched so far.
+Progress = Callable[[int], Awaitable[None] | None]
+
+
+class ListFetcher(Protocol):
+    """Where linked lists come from (the MAL client)."""
+
+    async def fetch_list(self, username: str, progress: Progress | None = None) -> AnimeList: ...
+
+
+class Store(Protocol):
+    """Persistence as the service and the retrainer use it (see ``bot.storage.Storage``)."""
+
+    # people: one way to resolve a chat account
+    async def find_person(self, platform: str, platform_user_id: str) -> int | None: ...
+
+    async def get_or_create_person(self, platform: str, platform_user_id: str) -> int: ...
+
+    # linked lists
+    async def replace_list(self, person_id: int, fetched: AnimeList) -> None: ...
+
+    async def unlink_list(self, person_id: int) -> bool: ...
+
+    async def list_for(self, person_id: int) -> list[AnimeListEntry]: ...
+
+    def iter_all_lists(
+        self, chunk: int = 200
+    ) -> AsyncIterator[tuple[int, list[AnimeListEntry]]]: ...
+
+    # pages shown; a page's filters ("more" reuses them)
+    async def record_suggestions(
+        self,
+        person_id: int,
+        platform: str,
+        chat_id: str,
+        anime_ids: Sequence[int],
+        kind: str = "recommend",
+        *,
+        filter_text: str | None = None,
+    ) -> int: ...
+
+    async def attach_messages(
+        self, batch_id: int, platform: str, chat_id: str, message_ids: Mapping[int, str]
+    ) -> None: ...
+
+    async def shown_to(self, person_id: int, within: timedelta | None = None) -> set[int]: ...
+
+    async def last_filters(self, person_id: int, platform: str, chat_id: str) -> str: ...
+
+    # votes: one call, one transaction
+    async def toggle_vote(
+        self,
+        platform: str,
+        chat_id: str,
+        message_id: str,
+        voter_user_id: str,
+        value: int,
+        *,
+        anime_id: int | None = None,
+        mode: VoteMode = "set",
+    ) -> VoteOutcome: ...
+
+    async def feedback_for(self, person_id: int) -> dict[int, int]: ...
+
+    async def all_feedback(self) -> list[tuple[int, int, int]]: ...
+
+    # chat settings, privacy, counts, the anime-details cache
+    async def set_nsfw(self, platform: str, chat_id: str, allowed: bool) -> None: ...
+
+    async def nsfw_allowed(self, platform: str, chat_id: str) -> bool: ...
+
+    async def forget_person(
+        self, person_id: int, chats: Iterable[tuple[str, str]] = ()
+    ) -> None: ...
+
+    async def stats(self) -> StoreStats: ...
+
+    async def cache_anime(self, anime: Anime) -> None: ...
+
+    async def cached_anime(self, anime_id: int) -> Anime | None: ...

@@ -1,0 +1,213 @@
+"""👍/👎 on anime: one active vote per (person, anime), written with group commit.
+
+A vote returns only once it is committed (acknowledged means durable), so the
+next recommendation sees it. Votes arriving together (a burst of reactions)
+share one ``BEGIN IMMEDIATE ... COMMIT``; a batch that fails is retried one vote
+per transaction, so one bad vote fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import aiosqlite
+
+from bot.storage.connection import Database, need_text
+from bot.storage.errors import StoreClosed, UnknownPerson
+from bot.storage.people import person_of
+from bot.storage.suggestions import cards_on
+
+__all__ = ["FEEDBACK_VALUES", "VoteMode", "VoteOutcome", "Votes"]
+
+FEEDBACK_VALUES = frozenset({1, -1})
+
+#: ``set``: a reaction added; ``remove``: a reaction removed (undo that vote);
+#: ``toggle``: a button (pressing the active vote again undoes it).
+VoteMode = Literal["set", "remove", "toggle"]
+
+# The trigger feedback_supersede_previous (migrations/0001) marks the person's
+# previous active vote on the anime superseded, in the same statement.
+_INSERT_VOTE = (
+    "INSERT INTO feedback (person_id, anime_id, value, source, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    """What a vote on a card's message did.
+
+    ``anime_id`` is ``None`` when the message carries no such card; ``counted`` is
+    ``False`` when the voter is not the person the card was made for; ``value`` is
+    what the press stands for: +1, -1, or 0 for an undo.
+    """
+
+    anime_id: int | None
+    counted: bool
+    value: int
+
+
+_Op = Callable[[aiosqlite.Connection], Awaitable[VoteOutcome | None]]
+_Job = tuple[_Op, "asyncio.Future[VoteOutcome | None]"]
+
+
+class Votes:
+    """Records, toggles and reads votes; the group-commit queue lives here."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: list[_Job] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def record_feedback(self, person_id: int, anime_id: int, value: int, source: str) -> None:
+        """Store a 👍 (+1) or 👎 (-1); it supersedes the person's active vote on that anime.
+
+        Raises:
+            ValueError: ``value`` is not +1/-1.
+            UnknownPerson: no such person.
+        """
+        if value not in FEEDBACK_VALUES:
+            raise ValueError(f"feedback value must be +1 or -1, got {value!r}")
+        need_text("source", source)
+        row = (person_id, anime_id, value, source, self._db.now())
+
+        async def insert(db: aiosqlite.Connection) -> None:
+            await _insert_vote(db, row)
+
+        await self._submit(insert)
+
+    async def toggle_vote(
+        self,
+        platform: str,
+        chat_id: str,
+        message_id: str,
+        voter_user_id: str,
+        value: int,
+        *,
+        anime_id: int | None = None,
+        mode: VoteMode = "set",
+    ) -> VoteOutcome:
+        """Apply a vote pressed on a card's message, in one transaction.
+
+        Finds the card the message carries (the one for ``anime_id`` when given),
+        checks that the voter (``platform``, ``voter_user_id``) is its person, reads
+        their current vote and writes the new one (or withdraws it, by ``mode``).
+        Nobody is created for a stranger.
+        """
+        if value not in FEEDBACK_VALUES or mode not in ("set", "remove", "toggle"):
+            raise ValueError(f"bad vote {value!r} / {mode!r}")
+        now = self._db.now()
+
+        async def toggle(db: aiosqlite.Connection) -> VoteOutcome:
+            cards = await cards_on(db, platform, chat_id, message_id, anime_id)
+            if len(cards) != 1:
+                return VoteOutcome(None, False, 0)
+            card = cards[0]
+            if await person_of(db, platform, voter_user_id) != card.person_id:
+                return VoteOutcome(card.anime_id, False, 0)
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT value FROM feedback"
+                    " WHERE person_id = ? AND anime_id = ? AND state = 'active'",
+                    (card.person_id, card.anime_id),
+                )
+            )
+            current = int(rows[0][0]) if rows else None
+            if mode == "remove" or (mode == "toggle" and current == value):
+                if current == value:
+                    await db.execute(
+                        "UPDATE feedback SET state = 'undone', ended_at = ?"
+                        " WHERE person_id = ? AND anime_id = ? AND state = 'active'",
+                        (now, card.person_id, card.anime_id),
+                    )
+                return VoteOutcome(card.anime_id, True, 0)
+            await _insert_vote(db, (card.person_id, card.anime_id, value, platform, now))
+            return VoteOutcome(card.anime_id, True, value)
+
+        outcome = await self._submit(toggle)
+        assert outcome is not None
+        return outcome
+
+    async def feedback_for(self, person_id: int) -> dict[int, int]:
+        """The person's active votes: anime id -> +1 / -1."""
+        rows = await self._db.read(
+            "SELECT anime_id, value FROM feedback WHERE person_id = ? AND state = 'active'",
+            (person_id,),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def all_feedback(self) -> list[tuple[int, int, int]]:
+        """Every active vote as ``(person_id, anime_id, value)`` (retraining)."""
+        rows = await self._db.read(
+            "SELECT person_id, anime_id, value FROM feedback WHERE state = 'active'"
+            " ORDER BY person_id, anime_id"
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    async def close(self) -> None:
+        """Refuse new votes and wait for the queued ones to be written."""
+        self._closed = True
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+
+    # -- the group-commit queue ---------------------------------------------------------
+
+    async def _submit(self, op: _Op) -> VoteOutcome | None:
+        if self._closed:
+            raise StoreClosed("the store is closed")
+        done: asyncio.Future[VoteOutcome | None] = asyncio.get_running_loop().create_future()
+        self._queue.append((op, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await done
+
+    async def _write(self) -> None:
+        """Run queued votes, a batch per transaction, until the queue is empty."""
+        batch: list[_Job] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                if len(batch) == 1:
+                    await self._write_one_by_one(batch)
+                    batch = []
+                    continue
+                try:
+                    async with self._db.transaction() as db:
+                        results = [await op(db) for op, _ in batch]
+                except (sqlite3.Error, UnknownPerson):
+                    await self._write_one_by_one(batch)  # isolate the bad vote(s)
+                else:
+                    for (_, done), result in zip(batch, results, strict=True):
+                        if not done.done():
+                            done.set_result(result)
+                batch = []
+        finally:  # cancelled (loop shutting down): nobody may wait for ever
+            for _, done in [*batch, *self._queue]:
+                if not done.done():
+                    done.set_exception(StoreClosed("the store closed before the vote was saved"))
+            self._queue = []
+
+    async def _write_one_by_one(self, batch: list[_Job]) -> None:
+        for op, done in batch:
+            try:
+                async with self._db.transaction() as db:
+                    result = await op(db)
+            except (sqlite3.Error, UnknownPerson) as exc:
+                if not done.done():
+                    done.set_exception(exc)
+            else:
+                if not done.done():
+                    done.set_result(result)
+
+
+async def _insert_vote(db: aiosqlite.Connection, row: tuple[int, int, int, str, str]) -> None:
+    try:
+        await db.execute(_INSERT_VOTE, row)
+    except sqlite3.IntegrityError as exc:
+        if "FOREIGN KEY" in str(exc):
+            raise UnknownPerson(f"no person with id {row[0]}") from exc
+        raise
