@@ -32,7 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recommender.artifact import load_model
-from recommender.kaggle import Interactions, load_dataset
+from recommender.datasets import load_dataset
+from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.retrain_job import JobSpec, run_job, save_interactions
 from recommender.types import Filters, ListEntry, Status

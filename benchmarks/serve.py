@@ -73,7 +73,7 @@ def synthetic_interactions(users: int, rows: int, anime_ids: Any, seed: int = 0)
     """Kaggle-2020-shaped interactions straight into numpy columns (no CSV)."""
     import numpy as np
 
-    from recommender.kaggle import Interactions
+    from recommender.interactions import Interactions
 
     synth = _synth_module()
     rng = np.random.default_rng(seed)
@@ -111,7 +111,7 @@ def child_build(out: str) -> dict[str, Any]:
 
     from recommender.artifact import write_artifact
     from recommender.content import content_matrix
-    from recommender.kaggle import load_dataset
+    from recommender.datasets import load_dataset
     from recommender.model import ModelArrays, ModelInfo, Recommender, ServeParams
     from recommender.train import TrainParams
 
@@ -318,7 +318,7 @@ def child_train(users: int, n_anime: int, naive: bool) -> dict[str, Any]:
 
     import numpy as np
 
-    from recommender.kaggle import load_dataset
+    from recommender.datasets import load_dataset
     from recommender.train import TrainParams, train_model
 
     catalog = load_dataset(progress=False).catalog

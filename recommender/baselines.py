@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from recommender.catalog import Catalog
 from recommender.ease import fit_ease
-from recommender.kaggle import Interactions
+from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.types import ListEntry, Status
 

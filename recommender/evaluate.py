@@ -43,7 +43,8 @@ from recommender.baselines import (
     Scorer,
 )
 from recommender.catalog import Catalog
-from recommender.kaggle import Interactions, load_dataset
+from recommender.datasets import load_dataset
+from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.types import Filters
 

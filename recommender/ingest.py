@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.kaggle import Dataset, SchemaError, load_dataset
+from recommender.datasets import Dataset, SchemaError, load_dataset
 from recommender.layout import DataLayout
 from recommender.types import LIST_STATUSES
 

@@ -32,8 +32,9 @@ import numpy as np
 from recommender.artifact import ArtifactError, load_current, write_artifact
 from recommender.baselines import ModelScorer
 from recommender.catalog import Catalog
+from recommender.datasets import load_dataset
 from recommender.evaluate import Split, evaluate_scorer, make_split
-from recommender.kaggle import Interactions, load_dataset
+from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.train import TrainParams, train_model
 

@@ -38,9 +38,10 @@ from numpy.typing import NDArray
 from recommender.artifact import write_artifact
 from recommender.catalog import Catalog
 from recommender.content import content_matrix
+from recommender.datasets import load_dataset
 from recommender.ease import fit_ease, prune_rows
 from recommender.errors import TrainingError
-from recommender.kaggle import Interactions, load_dataset
+from recommender.interactions import Interactions
 from recommender.layout import DataLayout
 from recommender.model import ALGORITHMS, ModelArrays, ModelInfo, Recommender, ServeParams
 from recommender.weighting import DEFAULT_POLICY, WeightPolicy

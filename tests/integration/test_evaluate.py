@@ -19,8 +19,8 @@ import pytest
 
 from recommender import evaluate, train
 from recommender.artifact import load_current
+from recommender.datasets import load_dataset
 from recommender.evaluate import BASELINES, DEFAULT_MODEL, run_protocol
-from recommender.kaggle import load_dataset
 from recommender.layout import DataLayout
 from recommender.types import ListEntry, Status
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from recommender import ingest
-from recommender.kaggle import load_dataset, read_catalog, read_interactions
+from recommender.datasets import load_dataset, read_catalog, read_interactions
 from recommender.layout import SHIPPED_SAMPLE_DIR, DataLayout
 
 SAMPLE_BUDGET_BYTES = 5_000_000

@@ -201,7 +201,7 @@ def test_bpr_serves_with_its_own_fold_in_and_als_with_least_squares(
 
 
 def test_training_refuses_unusable_data(tiny_catalog) -> None:  # type: ignore[no-untyped-def]
-    from recommender.kaggle import Interactions
+    from recommender.interactions import Interactions
 
     planned = Interactions(
         np.array([1, 2], dtype=np.int32),
