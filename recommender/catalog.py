@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -301,10 +301,3 @@ class Catalog:
         frame = pd.read_parquet(path)
         frame = frame.astype(object).where(frame.notna(), None)
         return cls.from_frame(frame)
-
-    def replace_anime(self, anime_id: int, **changes: Any) -> Catalog:
-        """A copy with one anime's fields changed (for tests and metadata refresh)."""
-        current = self.get(anime_id)
-        if current is None:
-            raise KeyError(anime_id)
-        return self.with_anime([replace(current, **changes)])

@@ -30,13 +30,12 @@ from typing import Any
 import numpy as np
 
 from recommender.artifact import ArtifactError, load_current, write_artifact
-from recommender.baselines import ModelScorer
 from recommender.catalog import Catalog
 from recommender.datasets import load_dataset
-from recommender.evaluate import Split, evaluate_scorer, make_split
+from recommender.evaluate import held_out_metrics, make_split
 from recommender.interactions import Interactions
-from recommender.model import Recommender
-from recommender.train import TrainParams, train_model
+from recommender.params import TrainParams
+from recommender.train import train_model
 
 __all__ = [
     "GATE_SEED",
@@ -124,24 +123,6 @@ def load_interactions(path: Path) -> Interactions:
             data["score"].astype(np.int8),
             data["episodes"].astype(np.int16),
         )
-
-
-class _Prefit(ModelScorer):
-    """A model that is already trained, scored by the protocol like any other."""
-
-    def __init__(self, name: str, model: Recommender) -> None:
-        super().__init__(name, None)
-        self.model = model
-        self.item_ids = model.item_ids
-
-    def fit(self, train: Interactions, catalog: Catalog) -> None:
-        """Nothing to fit."""
-
-
-def held_out_metrics(model: Recommender, split: Split, catalog: Catalog) -> dict[str, float]:
-    """Recall@20/50 and NDCG@100 of a trained model on the split's test users."""
-    scores = evaluate_scorer(_Prefit(model.info.version, model), split, catalog)
-    return {k: float(v) for k, v in scores.items() if k in ("recall@20", "recall@50", "ndcg@100")}
 
 
 def gate(

@@ -128,7 +128,7 @@ def tiny_interactions():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def tiny_params():  # type: ignore[no-untyped-def]
-    from recommender.train import TrainParams
+    from recommender.params import TrainParams
 
     return TrainParams(
         factors=4,

@@ -32,7 +32,7 @@ from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_c
 from bot.sources.mal_xml import check_export, parse_mal_export
 from bot.storage import Storage
 from recommender.catalog import Anime, TitleMatch, normalize_title
-from recommender.types import Filters, ListEntry, Scored, Status
+from recommender.types import Filters, ListEntry, Pick, Scored, Status
 
 __all__ = ["ChatRef", "ListFetcher", "RecommendationService", "UserRef"]
 
@@ -239,33 +239,33 @@ class RecommendationService:
     def _score_page(
         self, model: ServingModel, taste: _Taste, filters: Filters, exclude: set[int]
     ) -> tuple[list[Scored], list[str]]:
-        scored = model.recommend(
+        picks = model.recommend(
             taste.entries,
             self.page_size,
             filters,
             liked=taste.liked,
             disliked=taste.disliked,
             exclude=exclude,
+            explain=0 if taste.is_cold else 2,  # a card names at most two of their titles
         )
-        reasons = [self._reason(model, taste, s.anime_id) for s in scored]
-        return scored, reasons
+        reasons = [self._reason(model, taste, pick) for pick in picks]
+        return [Scored(p.anime_id, p.score) for p in picks], reasons
 
-    def _reason(self, model: ServingModel, taste: _Taste, anime_id: int) -> str:
+    def _reason(self, model: ServingModel, taste: _Taste, pick: Pick) -> str:
         if taste.is_cold:
-            anime = model.catalog.get(anime_id)
+            anime = model.catalog.get(pick.anime_id)
             score = f"★ {anime.score:.2f} on MAL, " if anime and anime.score else ""
             members = human_count(anime.members) if anime else "many"
             return f"popular and well rated ({score}{members} members)"
-        reasons = model.explain(taste.entries, anime_id, liked=taste.liked)
         names = []
-        for reason in reasons[:2]:
-            anime = model.catalog.get(reason.anime_id)
+        for anime_id in pick.because[:2]:
+            anime = model.catalog.get(anime_id)
             if anime is None:
                 continue
-            if reason.anime_id in taste.liked:
+            if anime_id in taste.liked:
                 names.append(f"you 👍'd {anime.title}")
-            elif reason.anime_id in taste.scores:
-                names.append(f"you liked {anime.title} ({taste.scores[reason.anime_id]}/10)")
+            elif anime_id in taste.scores:
+                names.append(f"you liked {anime.title} ({taste.scores[anime_id]}/10)")
             else:
                 names.append(f"you watched {anime.title}")
         if not names:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender import ingest
+from bot.cli import ingest
 from recommender.datasets import load_dataset, read_catalog, read_interactions
 from recommender.layout import SHIPPED_SAMPLE_DIR, DataLayout
 
