@@ -5,9 +5,9 @@ a time from their input rows, over its own ``item_ids`` (the
 :class:`recommender.evaluate.Scorer` protocol):
 
 * :class:`Popularity`: how many training users have the anime on their list.
-* :class:`ItemKNN`: ``implicit``'s ``CosineRecommender`` (K = 10 neighbours: the best of
-  10, 20, 50, 100, 400 on the 2016 sample, seed 0) on the binary
-  matrix; a person's score is the sum of the similarities of their items.
+* :class:`ItemKNN`: ``implicit``'s ``CosineRecommender`` (K = 10 neighbours, the best K
+  tried: docs/model.md, "Baselines") on the binary matrix; a person's score is the sum
+  of the similarities of their items.
 * :class:`EaseBaseline`: EASE (Steck 2019), binary input, lambda 200, dense ``B``.
 """
 

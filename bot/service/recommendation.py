@@ -31,7 +31,7 @@ from bot.service.filters import parse_filters
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
 from bot.sources.mal_xml import check_export, parse_mal_export
 from bot.storage import Storage
-from recommender.catalog import Anime, TitleMatch, normalize_title
+from recommender.catalog import Anime, TitleGuesses
 from recommender.types import Filters, ListEntry, Pick, Scored, Status
 
 __all__ = ["ChatRef", "ListFetcher", "RecommendationService", "UserRef"]
@@ -306,20 +306,10 @@ class RecommendationService:
             raise InvalidInput("Name an anime: /similar <title>")
         if len(query) > MAX_QUERY:
             raise InvalidInput(f"That title is too long (max {MAX_QUERY} characters).")
-        catalog = self.models.current.catalog
-        if query.isdecimal() and (anime := catalog.get(int(query))) is not None:
-            return anime
-        matches: list[TitleMatch] = catalog.search(query, limit=5)
-        if not matches:
-            loose = catalog.search(query, limit=3, min_similarity=55.0)
-            raise UnknownTitle(query, [m.anime.title for m in loose])
-        best = matches[0]
-        if best.matched_name == normalize_title(query):
-            return best.anime  # an exact title (the most-watched one when several share it)
-        runner_up = matches[1].similarity if len(matches) > 1 else 0.0
-        if best.similarity >= LEAD_FLOOR and best.similarity - runner_up >= CLEAR_LEAD:
-            return best.anime
-        raise UnknownTitle(query, [m.anime.title for m in matches], ambiguous=True)
+        found = self.models.current.catalog.resolve(query)
+        if isinstance(found, TitleGuesses):
+            raise UnknownTitle(query, found.suggestions, ambiguous=found.ambiguous)
+        return found
 
     async def similar(self, user: UserRef, chat: ChatRef, query: str) -> Page:
         """Titles like the one named, minus the person's 👎'd titles and (by default) NSFW."""
