@@ -19,7 +19,7 @@ page folds that in and never repeats a shown anime. The same pages without feedb
 A :class:`Scorer` is anything that can be fitted on the train users and then score one
 person: the baselines, a :class:`ModelScorer` (fitted by :func:`recommender.train.train_model`)
 or a :class:`FittedScorer` (a model trained already, e.g. the serving one). The
-``animerec evaluate`` command is :mod:`bot.cli.evaluate`.
+``animerec evaluate`` command wraps :func:`run_protocol`.
 """
 
 from __future__ import annotations

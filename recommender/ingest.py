@@ -1,8 +1,7 @@
 """What is in a Kaggle data set: the counts ``animerec ingest`` reports.
 
 Per file read: rows, kept, malformed rows per reason; then rows, users, anime, rows
-per watching status, scored share, catalog size and NSFW count. The command is
-:mod:`bot.cli.ingest`.
+per watching status, scored share, catalog size and NSFW count.
 """
 
 from __future__ import annotations

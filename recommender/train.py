@@ -8,7 +8,7 @@ save the result with :func:`recommender.artifact.write_artifact`::
     model = train_model(interactions, catalog, TrainParams())
     path = write_artifact(model, models_dir, metrics=evaluation_metrics)
 
-The ``animerec train`` command is :mod:`bot.cli.train`.
+The ``animerec train`` command wraps this with data loading and a quick evaluation.
 """
 
 from __future__ import annotations
