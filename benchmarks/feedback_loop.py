@@ -32,7 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recommender.artifact import load_model
-from recommender.kaggle import Interactions, load_dataset
+from recommender.datasets import load_dataset
+from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.retrain_job import JobSpec, run_job, save_interactions
 from recommender.types import Filters, ListEntry, Status
@@ -83,7 +84,12 @@ def give_feedback(model: Recommender, people: list[Person], pages: int) -> int:
         shown: set[int] = set()
         for _ in range(pages):
             picks = model.recommend(
-                person.entries, PAGE, Filters(allow_nsfw=True), person.liked, person.disliked, shown
+                person.entries,
+                PAGE,
+                Filters(allow_nsfw=True),
+                liked=person.liked,
+                disliked=person.disliked,
+                exclude=shown,
             )
             for pick in picks:
                 shown.add(pick.anime_id)
@@ -102,7 +108,11 @@ def recall_still_hidden(model: Recommender, people: list[Person]) -> float:
         if not left:
             continue
         picks = model.recommend(
-            person.entries, 20, Filters(allow_nsfw=True), person.liked, person.disliked
+            person.entries,
+            20,
+            Filters(allow_nsfw=True),
+            liked=person.liked,
+            disliked=person.disliked,
         )
         hits = sum(p.anime_id in left for p in picks)
         recalls.append(hits / min(20, len(left)))

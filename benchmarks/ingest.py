@@ -3,7 +3,7 @@
 On a synthetic Kaggle-2020 ``animelist.csv`` (default 10M rows; generated once and cached
 in ``benchmarks/out``), each step runs in a fresh process so its peak RSS is its own:
 
-* ``recommender.kaggle``: :func:`read_interactions` (streamed, typed, validated);
+* ``recommender.datasets``: :func:`read_interactions` (streamed, typed, validated);
 * the same + ``scipy.sparse.coo_matrix(...).tocsr()`` (what training needs next);
 * naive ``pandas.read_csv`` (default dtypes) + the same COO -> CSR;
 * ``wc -l`` on the same file (the floor: just reading the bytes).
@@ -40,7 +40,7 @@ OURS = """
 import json, sys, time
 from pathlib import Path
 import numpy as np
-from recommender.kaggle import read_interactions
+from recommender.datasets import read_interactions
 started = time.perf_counter()
 inter, report = read_interactions(Path(sys.argv[1]), progress=False)
 seconds = time.perf_counter() - started
@@ -53,7 +53,7 @@ OURS_CSR = """
 import json, sys, time
 from pathlib import Path
 import numpy as np, scipy.sparse as sp
-from recommender.kaggle import read_interactions
+from recommender.datasets import read_interactions
 started = time.perf_counter()
 inter, report = read_interactions(Path(sys.argv[1]), progress=False)
 matrix = sp.coo_matrix(
@@ -95,7 +95,7 @@ def measure(path: Path, rows: int, *, pandas: bool = True) -> list[dict[str, Any
     t_ours = float(ours.result["seconds"])
     if int(ours.result["rows"]) != rows:
         raise RuntimeError(f"our reader kept {ours.result['rows']:,} rows, expected {rows:,}")
-    results = [_row("recommender.kaggle.read_interactions", ours, t_ours, rows, t_ours)]
+    results = [_row("recommender.datasets.read_interactions", ours, t_ours, rows, t_ours)]
     csr = run_python(OURS_CSR, str(path))
     results.append(_row("  + scipy COO->CSR", csr, float(csr.result["seconds"]), rows, t_ours))
     if pandas:

@@ -7,7 +7,7 @@ process so its RSS is its own:
 
 * ours: ``load_model`` then, per synthetic person (list lengths and popularity drawn
   like the Kaggle 2020 ``animelist``: mean 335 entries, heavy tail), ``recommend`` 10 +
-  ``explain`` each pick (what one ``/recommend`` page costs); ``similar`` 10 per anime;
+  3 reasons per pick, one call (what one ``/recommend`` page costs); ``similar`` 10 per anime;
 * naive: ``implicit``'s own API on the same factors: ``recommend(recalculate_user=True)``
   + 10 x ``explain`` per person (each re-solving the person), ``similar_items``.
 
@@ -73,7 +73,7 @@ def synthetic_interactions(users: int, rows: int, anime_ids: Any, seed: int = 0)
     """Kaggle-2020-shaped interactions straight into numpy columns (no CSV)."""
     import numpy as np
 
-    from recommender.kaggle import Interactions
+    from recommender.interactions import Interactions
 
     synth = _synth_module()
     rng = np.random.default_rng(seed)
@@ -111,9 +111,9 @@ def child_build(out: str) -> dict[str, Any]:
 
     from recommender.artifact import write_artifact
     from recommender.content import content_matrix
-    from recommender.kaggle import load_dataset
+    from recommender.datasets import load_dataset
     from recommender.model import ModelArrays, ModelInfo, Recommender, ServeParams
-    from recommender.train import TrainParams
+    from recommender.params import TrainParams
 
     catalog = load_dataset(progress=False).catalog
     assert catalog is not None
@@ -203,7 +203,7 @@ def _percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def child_serve(path: str, people: int) -> dict[str, Any]:
-    """Our serving path: load, then recommend + explain per person, similar per anime."""
+    """Our serving path: load, then recommend with reasons per person, similar per anime."""
     import time
 
     import numpy as np
@@ -223,9 +223,7 @@ def child_serve(path: str, people: int) -> dict[str, Any]:
     rec_ms = []
     for entries in persons:
         t = time.perf_counter()
-        picks = model.recommend(entries, 10, Filters())
-        for pick in picks:
-            model.explain(entries, pick.anime_id)
+        model.recommend(entries, 10, Filters(), explain=3)
         rec_ms.append((time.perf_counter() - t) * 1000)
     rng = np.random.default_rng(2)
     queries = rng.choice(model.catalog.ids, size=people, replace=False).tolist()
@@ -318,8 +316,9 @@ def child_train(users: int, n_anime: int, naive: bool) -> dict[str, Any]:
 
     import numpy as np
 
-    from recommender.kaggle import load_dataset
-    from recommender.train import TrainParams, train_model
+    from recommender.datasets import load_dataset
+    from recommender.params import TrainParams
+    from recommender.train import train_model
 
     catalog = load_dataset(progress=False).catalog
     assert catalog is not None

@@ -12,16 +12,9 @@ from typing import Protocol
 
 from recommender.catalog import Catalog
 from recommender.model import ModelInfo
-from recommender.types import Filters, ListEntry, Scored
+from recommender.types import Filters, ListEntry, Pick, Scored
 
-__all__ = ["ModelSlot", "Reason", "ServingModel"]
-
-
-class Reason(Protocol):
-    """One of the person's items that pushed a pick up."""
-
-    @property
-    def anime_id(self) -> int: ...
+__all__ = ["ModelSlot", "ServingModel"]
 
 
 class ServingModel(Protocol):
@@ -35,16 +28,14 @@ class ServingModel(Protocol):
         entries: Sequence[ListEntry],
         n: int,
         filters: Filters = ...,
+        *,
         liked: Collection[int] = ...,
         disliked: Collection[int] = ...,
         exclude: Collection[int] = ...,
-    ) -> list[Scored]: ...
+        explain: int = ...,
+    ) -> list[Pick]: ...
 
     def similar(self, anime_id: int, n: int, filters: Filters = ...) -> list[Scored]: ...
-
-    def explain(
-        self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int] = ...
-    ) -> Sequence[Reason]: ...
 
 
 class ModelSlot:

@@ -10,7 +10,7 @@ What updates when:
   data plus every linked list and vote, so one person's 👍/👎 also moves what
   *others* are shown, and anime that only linked lists know become recommendable.
 
-A retrain runs :func:`recommender.retrain_job.main` in a spawned process (BLAS
+A retrain runs :func:`recommender.retrain_job.run_job` in a spawned process (BLAS
 pinned to one thread there too), is scored against the serving model on a fixed
 held-out set, and replaces it only if Recall@20 drops by at most the tolerance.
 The swap is one reference assignment (:class:`bot.model_slot.ModelSlot`): requests
@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import shutil
 import tempfile
 import time
@@ -39,6 +38,7 @@ from bot.training_data import FetchAnime, collect_product_data, missing_anime
 from recommender import retrain_job
 from recommender.artifact import load_model, set_current
 from recommender.catalog import Catalog
+from recommender.errors import JobFailed
 from recommender.retrain_job import DEFAULT_TOLERANCE, JobResult, JobSpec, gate
 
 __all__ = ["RetrainOutcome", "Retrainer", "add_arguments", "retrain_schedule", "run"]
@@ -100,24 +100,24 @@ class Retrainer:
         self, on_started: Callable[[int], None] | None, pause_before_write: float
     ) -> RetrainOutcome:
         started = time.perf_counter()
-        await asyncio.to_thread(retrain_job.clean_stale_temp, self.models_dir)
-        self.models_dir.mkdir(parents=True, exist_ok=True)
         work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="retrain-", dir=self.work_dir))
         try:
-            spec = await self._prepare(work, pause_before_write)
+            spec = await self._prepare(pause_before_write)
             log.info("retrain: training in a child process (%s)", work)
-            code = await _run_child(work / "spec.json", work / "result.json", on_started)
-            result_file = work / "result.json"
-            if code != 0 or not result_file.exists():
-                reason = f"training process ended with exit code {code}; the serving model stays"
+            try:
+                result = await _run_child(spec, work, on_started)
+            except JobFailed as error:
+                reason = (
+                    f"training process ended with exit code {error.exit_code}; "
+                    "the serving model stays"
+                )
                 log.warning("retrain: %s", reason)
                 return RetrainOutcome(False, reason)
-            result = JobResult.from_json(result_file.read_text())
             return await self._decide(result, spec, started)
         finally:
             await asyncio.to_thread(shutil.rmtree, work, True)
 
-    async def _prepare(self, work: Path, pause_before_write: float) -> JobSpec:
+    async def _prepare(self, pause_before_write: float) -> JobSpec:
         product = await collect_product_data(self.store)
         serving_catalog = self.models.current.catalog
         product_ids = {int(a) for a in product.interactions.anime_ids}
@@ -132,21 +132,15 @@ class Retrainer:
             len(product.interactions),
             len(unknown),
         )
-        product_file = work / "product.npz"
-        extra_file = work / "extra_catalog.parquet"
-        await asyncio.to_thread(retrain_job.save_interactions, product_file, product.interactions)
-        await asyncio.to_thread(Catalog(known + unknown).save, extra_file)
-        spec = JobSpec(
+        return JobSpec(
             models_dir=str(self.models_dir),
             base_folder=str(self.base_folder) if self.base_folder else None,
-            product_file=str(product_file),
-            extra_catalog_file=str(extra_file),
             params=self.params,
             gate_users=self.gate_users,
             pause_before_write=pause_before_write,
+            product=product.interactions,
+            extra_catalog=Catalog(known + unknown),
         )
-        (work / "spec.json").write_text(spec.to_json())
-        return spec
 
     async def _decide(self, result: JobResult, spec: JobSpec, started: float) -> RetrainOutcome:
         serving_recall = (
@@ -169,25 +163,17 @@ class Retrainer:
 
 
 async def _run_child(
-    spec_file: Path, result_file: Path, on_started: Callable[[int], None] | None
-) -> int | None:
-    """Run the job in a spawned process; cancelling this kills the process."""
-    context = multiprocessing.get_context("spawn")
-    process = context.Process(
-        target=retrain_job.main, args=(str(spec_file), str(result_file)), daemon=True
-    )
-    process.start()
-    if on_started is not None and process.pid is not None:
-        on_started(process.pid)
+    spec: JobSpec, work: Path, on_started: Callable[[int], None] | None
+) -> JobResult:
+    """Run the job in a child process; cancelling this kills the process."""
+    job = await asyncio.to_thread(retrain_job.start_in_child, spec, work)
+    if on_started is not None:
+        on_started(job.pid)
     try:
-        await asyncio.to_thread(process.join)
+        return await asyncio.to_thread(job.wait)
     except asyncio.CancelledError:
-        process.kill()
-        await asyncio.to_thread(process.join)
+        await asyncio.to_thread(job.kill)
         raise
-    code = process.exitcode
-    process.close()
-    return code
 
 
 async def retrain_schedule(runtime: object, stop: asyncio.Event) -> None:

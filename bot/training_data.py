@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bot.errors import AnimeBotError
 from bot.storage import Storage
 from recommender.catalog import Anime, Catalog
-from recommender.kaggle import Interactions
+from recommender.interactions import Interactions
 from recommender.types import ListEntry, Status
 
 __all__ = ["FetchAnime", "ProductData", "collect_product_data", "missing_anime"]

@@ -1,22 +1,20 @@
-"""Baselines and the common scorer interface the evaluation ranks with.
+"""Baselines the evaluation ranks the model against, and a person's input rows.
 
-A scorer is fitted on training users' interactions and then scores one person at a
-time from their input rows, over its own ``item_ids``:
+Each baseline is fitted on training users' interactions and then scores one person at
+a time from their input rows, over its own ``item_ids`` (the
+:class:`recommender.evaluate.Scorer` protocol):
 
 * :class:`Popularity`: how many training users have the anime on their list.
-* :class:`ItemKNN`: ``implicit``'s ``CosineRecommender`` (K = 10 neighbours: the best of
-  10, 20, 50, 100, 400 on the 2016 sample, seed 0) on the binary
-  matrix; a person's score is the sum of the similarities of their items.
+* :class:`ItemKNN`: ``implicit``'s ``CosineRecommender`` (K = 10 neighbours, the best K
+  tried: docs/model.md, "Baselines") on the binary matrix; a person's score is the sum
+  of the similarities of their items.
 * :class:`EaseBaseline`: EASE (Steck 2019), binary input, lambda 200, dense ``B``.
-* :class:`ModelScorer`: any model :func:`recommender.train.train_model` builds, scored
-  through the same fold-in the chat service uses.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,17 +22,14 @@ from numpy.typing import NDArray
 
 from recommender.catalog import Catalog
 from recommender.ease import fit_ease
-from recommender.kaggle import Interactions
-from recommender.model import Recommender
+from recommender.interactions import Interactions
 from recommender.types import ListEntry, Status
 
 __all__ = [
     "EaseBaseline",
     "ItemKNN",
-    "ModelScorer",
     "PersonRows",
     "Popularity",
-    "Scorer",
     "binary_matrix",
 ]
 
@@ -55,17 +50,6 @@ class PersonRows:
                 self.anime_ids.tolist(), self.status.tolist(), self.score.tolist(), strict=True
             )
         ]
-
-
-class Scorer(Protocol):
-    """What the evaluation needs from a model or a baseline."""
-
-    name: str
-    item_ids: NDArray[np.int64]
-
-    def fit(self, train: Interactions, catalog: Catalog) -> None: ...
-
-    def score(self, person: PersonRows) -> NDArray[np.float32] | None: ...
 
 
 def binary_matrix(train: Interactions) -> tuple[sp.csr_matrix, NDArray[np.int64]]:
@@ -158,25 +142,3 @@ class EaseBaseline(_ItemItem):
         if len(cols) == 0:
             return None
         return np.asarray(self._b[cols].sum(axis=0), dtype=np.float32)
-
-
-class ModelScorer:
-    """A model trained by :func:`recommender.train.train_model`, scored by its fold-in."""
-
-    def __init__(self, name: str, params: object) -> None:
-        self.name = name
-        self.params = params
-        self.item_ids: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self.model: Recommender | None = None
-
-    def fit(self, train: Interactions, catalog: Catalog) -> None:
-        from recommender.train import TrainParams, train_model
-
-        assert isinstance(self.params, TrainParams)
-        self.model = train_model(train, catalog, self.params, progress=False)
-        self.item_ids = self.model.item_ids
-
-    def score(self, person: PersonRows) -> NDArray[np.float32] | None:
-        assert self.model is not None
-        weights = self.model.params.policy.weights(person.status, person.score)
-        return self.model.person_scores(person.anime_ids, weights)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,20 @@ from rapidfuzz import fuzz, process
 
 from recommender.types import Filters
 
-__all__ = ["Anime", "Catalog", "TitleMatch", "normalize_title"]
+__all__ = [
+    "CLEAR_LEAD",
+    "LEAD_FLOOR",
+    "Anime",
+    "Catalog",
+    "TitleGuesses",
+    "TitleMatch",
+    "normalize_title",
+]
 
 MAL_ANIME_URL = "https://myanimelist.net/anime/{}"
+#: a fuzzy title match is taken as meant when it is this similar and this far ahead of the next.
+LEAD_FLOOR = 80.0
+CLEAR_LEAD = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,14 @@ class TitleMatch:
     anime: Anime
     matched_name: str
     similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class TitleGuesses:
+    """No anime is clearly meant: the titles it may be (``ambiguous``: several fit well)."""
+
+    suggestions: tuple[str, ...]
+    ambiguous: bool = False
 
 
 _NON_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
@@ -211,6 +230,28 @@ class Catalog:
                     hits[row] = TitleMatch(self._anime[row], name, float(similarity))
         return list(hits.values())[:limit]
 
+    def resolve(self, query: str) -> Anime | TitleGuesses:
+        """The anime ``query`` means (a MAL id, an exact title or a clear fuzzy lead), else guesses.
+
+        An exact title (after normalisation) wins, the most-watched one when several share
+        it; a fuzzy match must score at least :data:`LEAD_FLOOR` and lead the next one by
+        :data:`CLEAR_LEAD`. With no match at all, the guesses are a looser search.
+        """
+        query = query.strip()
+        if query.isdecimal() and (anime := self.get(int(query))) is not None:
+            return anime
+        matches = self.search(query, limit=5)
+        if not matches:
+            loose = self.search(query, limit=3, min_similarity=55.0)
+            return TitleGuesses(tuple(m.anime.title for m in loose))
+        best = matches[0]
+        if best.matched_name == normalize_title(query):
+            return best.anime
+        runner_up = matches[1].similarity if len(matches) > 1 else 0.0
+        if best.similarity >= LEAD_FLOOR and best.similarity - runner_up >= CLEAR_LEAD:
+            return best.anime
+        return TitleGuesses(tuple(m.anime.title for m in matches), ambiguous=True)
+
     def autocomplete(self, prefix: str, limit: int = 25) -> list[Anime]:
         """Titles for an as-you-type box: prefix matches by popularity, then fuzzy ones."""
         needle = normalize_title(prefix)
@@ -301,10 +342,3 @@ class Catalog:
         frame = pd.read_parquet(path)
         frame = frame.astype(object).where(frame.notna(), None)
         return cls.from_frame(frame)
-
-    def replace_anime(self, anime_id: int, **changes: Any) -> Catalog:
-        """A copy with one anime's fields changed (for tests and metadata refresh)."""
-        current = self.get(anime_id)
-        if current is None:
-            raise KeyError(anime_id)
-        return self.with_anime([replace(current, **changes)])

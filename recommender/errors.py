@@ -7,13 +7,15 @@
   - :class:`UnknownAnime`: an anime id that is not in the catalog at all (also a
     ``KeyError``, so ``except KeyError`` still works).
   - :class:`TrainingError`: the data cannot train a model (no usable rows, too few items).
+  - :class:`JobFailed`: a retrain child process died or wrote no result; ``exit_code``
+    is its exit code (negative: killed by that signal).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ArtifactError", "RecommenderError", "TrainingError", "UnknownAnime"]
+__all__ = ["ArtifactError", "JobFailed", "RecommenderError", "TrainingError", "UnknownAnime"]
 
 
 class RecommenderError(Exception):
@@ -42,3 +44,11 @@ class UnknownAnime(RecommenderError, KeyError):
 
 class TrainingError(RecommenderError):
     """The interactions cannot train a model."""
+
+
+class JobFailed(RecommenderError):
+    """A retrain child process ended without a result."""
+
+    def __init__(self, exit_code: int | None) -> None:
+        self.exit_code = exit_code
+        super().__init__(f"training process ended with exit code {exit_code}")

@@ -1,4 +1,4 @@
-"""``animerec evaluate``: the strong-generalization protocol, baselines, feedback simulation.
+"""Evaluation: the strong-generalization protocol, baselines, feedback simulation.
 
 Protocol (shared/design.md; Liang et al. 2018, Steck 2019):
 
@@ -16,46 +16,45 @@ the default model; the user 👍s the held-out items on a page and 👎s the res
 page folds that in and never repeats a shown anime. The same pages without feedback
 (shown anime still excluded) are the control. Reported: cumulative hits after R pages.
 
-``--json`` prints one JSON object on stdout; progress goes to stderr.
+A :class:`Scorer` is anything that can be fitted on the train users and then score one
+person: the baselines, a :class:`ModelScorer` (fitted by :func:`recommender.train.train_model`)
+or a :class:`FittedScorer` (a model trained already, e.g. the serving one). The
+``animerec evaluate`` command wraps :func:`run_protocol`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.baselines import (
-    EaseBaseline,
-    ItemKNN,
-    ModelScorer,
-    PersonRows,
-    Popularity,
-    Scorer,
-)
+from recommender.baselines import EaseBaseline, ItemKNN, PersonRows, Popularity
 from recommender.catalog import Catalog
-from recommender.kaggle import Interactions, load_dataset
+from recommender.interactions import Interactions
 from recommender.model import Recommender
+from recommender.params import TrainParams
+from recommender.train import train_model
 from recommender.types import Filters
 
 __all__ = [
+    "ALL_MODELS",
+    "BASELINES",
     "DEFAULT_MODEL",
+    "FittedScorer",
+    "ModelScorer",
+    "Scorer",
     "Split",
-    "add_arguments",
     "evaluate_scorer",
     "feedback_simulation",
+    "held_out_metrics",
     "make_split",
     "quick_metrics",
-    "run",
     "run_protocol",
 ]
 
@@ -69,6 +68,50 @@ DEFAULT_MODEL = "als+ease"
 PAGE = 10
 #: the feedback loop is also run with only this many input entries (0 = nothing linked)
 FEEDBACK_SHORT_INPUTS = (0, 3)
+
+
+class Scorer(Protocol):
+    """What the evaluation needs from a model or a baseline."""
+
+    name: str
+    item_ids: NDArray[np.int64]
+
+    def fit(self, train: Interactions, catalog: Catalog) -> None: ...
+
+    def score(self, person: PersonRows) -> NDArray[np.float32] | None: ...
+
+
+class FittedScorer:
+    """A model trained already, scored by its fold-in (``fit`` does nothing)."""
+
+    def __init__(self, model: Recommender, name: str | None = None) -> None:
+        self.name = name or model.info.version
+        self.model: Recommender | None = model
+        self.item_ids: NDArray[np.int64] = model.item_ids
+
+    def fit(self, train: Interactions, catalog: Catalog) -> None:
+        """Nothing to fit."""
+
+    def score(self, person: PersonRows) -> NDArray[np.float32] | None:
+        """Model scores of every model item for the person's input rows."""
+        assert self.model is not None
+        weights = self.model.params.policy.weights(person.status, person.score)
+        return self.model.person_scores(person.anime_ids, weights)
+
+
+class ModelScorer(FittedScorer):
+    """A model :func:`recommender.train.train_model` fits on the train users."""
+
+    def __init__(self, name: str, params: TrainParams) -> None:
+        self.name = name
+        self.params = params
+        self.item_ids = np.zeros(0, dtype=np.int64)
+        self.model = None
+
+    def fit(self, train: Interactions, catalog: Catalog) -> None:
+        """Train on ``train`` (quietly)."""
+        self.model = train_model(train, catalog, self.params, progress=False)
+        self.item_ids = self.model.item_ids
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,7 +239,9 @@ def feedback_simulation(
         for r in range(rounds):
             picks = [
                 s.anime_id
-                for s in model.recommend(entries, page, filters, liked, disliked, shown_fb)
+                for s in model.recommend(
+                    entries, page, filters, liked=liked, disliked=disliked, exclude=shown_fb
+                )
             ]
             good = [a for a in picks if a in held_set]
             hits_fb += len(good)
@@ -226,8 +271,6 @@ def feedback_simulation(
 
 
 def _scorers(names: Sequence[str], seed: int) -> list[Scorer]:
-    from recommender.train import TrainParams
-
     made: dict[str, Callable[[], Scorer]] = {
         "popularity": Popularity,
         "item-knn": ItemKNN,
@@ -313,15 +356,14 @@ def run_protocol(
 def quick_metrics(
     interactions: Interactions,
     catalog: Catalog,
-    params: object,
+    params: TrainParams,
     test_users: int = 1000,
     seed: int = 0,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Held-out metrics of one model configuration (what ``animerec train`` stores)."""
     split = make_split(interactions, catalog, test_users, seed)
-    name = getattr(params, "algorithm", DEFAULT_MODEL)
-    scorer = ModelScorer(str(name), params)
+    scorer = ModelScorer(params.algorithm, params)
     say = (
         (lambda m: print(f"evaluate: {m}", file=sys.stderr, flush=True))
         if progress
@@ -333,79 +375,7 @@ def quick_metrics(
     return result
 
 
-# ---- command line ------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser, settings: Any) -> None:
-    """Arguments of ``animerec evaluate``."""
-    parser.add_argument("folder", nargs="?", type=Path, help="a folder of Kaggle CSVs")
-    parser.add_argument("--ratings", type=Path, help="ratings file (animelist/rating CSV)")
-    parser.add_argument("--anime", type=Path, help="anime.csv (the catalog)")
-    parser.add_argument("--test-users", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--feedback-rounds", type=int, default=0, help="simulate R pages of 👍/👎")
-    parser.add_argument(
-        "--models",
-        default=",".join(ALL_MODELS),
-        help=f"comma-separated subset of {','.join(ALL_MODELS)}",
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-
-
-def _table(result: dict[str, Any]) -> str:
-    lines = [
-        f"strong generalization, seed {result['protocol']['seed']}, "
-        f"{result['test_users']} test users, {result['protocol']['items']:,} anime",
-        f"{'model':12s} {'Recall@20':>10s} {'Recall@50':>10s} {'NDCG@100':>10s} {'fit s':>8s}",
-    ]
-    for name, m in result["models"].items():
-        mark = "  <- default" if name == result["default"] else ""
-        lines.append(
-            f"{name:12s} {m['recall@20']:10.4f} {m['recall@50']:10.4f} {m['ndcg@100']:10.4f} "
-            f"{m['fit_seconds']:8.1f}{mark}"
-        )
-    fb = result.get("feedback")
-    if fb:
-        lines.append(
-            f"feedback ({fb['rounds']} pages of {fb['page_size']}, {fb['users']} users): "
-            f"{fb['hits_with_feedback']} hits with 👍/👎, {fb['hits_without_feedback']} without "
-            f"(x{fb['ratio']})"
-        )
-        for short in fb.get("short_histories", []):
-            lines.append(
-                f"  with the {short['input']} of each list: {short['hits_with_feedback']} vs "
-                f"{short['hits_without_feedback']} (x{short['ratio']})"
-            )
-    return "\n".join(lines)
-
-
-def run(args: argparse.Namespace, settings: Any) -> int:
-    """Run the protocol on the given data (default: the shipped sample) and print it."""
-
-    def say(message: str) -> None:
-        print(f"evaluate: {message}", file=sys.stderr, flush=True)
-
-    dataset = load_dataset(
-        args.folder, ratings=args.ratings, anime=args.anime, progress=not args.json
-    )
-    if dataset.catalog is None:
-        print("animerec evaluate: no anime.csv found: pass --anime FILE", file=sys.stderr)
-        return 2
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    if args.feedback_rounds > 0 and DEFAULT_MODEL not in models:
-        models.append(DEFAULT_MODEL)
-    result = run_protocol(
-        dataset.interactions,
-        dataset.catalog,
-        test_users=args.test_users,
-        seed=args.seed,
-        models=models,
-        feedback_rounds=args.feedback_rounds,
-        say=say,
-    )
-    result["protocol"]["ratings"] = str(args.ratings or args.folder or "shipped sample")
-    if args.json:
-        print(json.dumps(result, sort_keys=False))
-    else:
-        print(_table(result))
-    return 0
+def held_out_metrics(model: Recommender, split: Split, catalog: Catalog) -> dict[str, float]:
+    """Recall@20/50 and NDCG@100 of a trained model on the split's test users."""
+    scores = evaluate_scorer(FittedScorer(model), split, catalog)
+    return {k: float(v) for k, v in scores.items() if k in ("recall@20", "recall@50", "ndcg@100")}

@@ -17,10 +17,11 @@ Scoring (algorithm ``als+ease``, the default; see docs/model.md for why):
   ``norm_top`` unseen scores, then mixed ``(1-β)·ease + β·factors``.
 
 Algorithms ``als`` and ``bpr`` use the factor part alone. BPR people are folded in by
-BPR's own objective (:func:`bpr_fold_in`: item factors and biases fixed, the person's
-positives ranked above a fixed sample of other items); the least-squares solve scored
-BPR factors far worse (docs/model.md, tuning record). Anime outside the model (too few
-ratings, or newer than the data) are never recommended by the model;
+BPR's own objective (:func:`~recommender.fold_in.bpr_fold_in`: item factors and biases
+fixed, the person's positives ranked above a fixed sample of other items); the
+least-squares solve scored BPR factors far worse (docs/model.md, tuning record). Anime
+outside the model (too few ratings, or newer than the data) are never recommended by
+the model;
 :meth:`Recommender.similar` answers for them from content (genres + synopsis).
 """
 
@@ -35,26 +36,23 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.catalog import Catalog
 from recommender.content import popularity_prior
 from recommender.errors import UnknownAnime
+from recommender.fold_in import bpr_fold_in, fold_in
 from recommender.ranking import bayesian_popularity, to_scored, top_rows, zscore_top
-from recommender.types import Filters, ListEntry, Scored
+from recommender.types import Filters, ListEntry, Pick, Scored
 from recommender.weighting import DEFAULT_POLICY, WeightPolicy
 
 __all__ = [
     "ALGORITHMS",
     "ModelArrays",
     "ModelInfo",
-    "Reason",
     "Recommender",
     "ServeParams",
-    "bpr_fold_in",
-    "fold_in",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,24 +60,7 @@ log = logging.getLogger(__name__)
 ALGORITHMS = ("als+ease", "als", "bpr")
 #: weight of the popularity prior when ranking by content similarity
 CONTENT_POPULARITY = 0.05
-_EXPLAIN_CACHE = 8
 _FILTER_CACHE = 64
-#: L-BFGS iterations of the BPR fold-in (it converges in about 11 on the sample)
-_BPR_FOLD_STEPS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One of the person's items that pushed a pick up.
-
-    ``score`` is the score the person gave it (0 = unscored, or a 👍); ``liked`` is True
-    for a 👍; ``contribution`` is its share of the pick's (normalised) score.
-    """
-
-    anime_id: int
-    score: int
-    contribution: float
-    liked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,73 +115,6 @@ class ModelArrays:
     content: sp.csr_matrix
 
 
-def fold_in(
-    factors: NDArray[np.float32],
-    gram_reg: NDArray[np.float64],
-    rows: NDArray[np.int64],
-    weights: NDArray[np.float32],
-    alpha: float,
-) -> tuple[NDArray[np.float64], tuple[NDArray[np.float64], bool], NDArray[np.float64]]:
-    """The ALS user vector for signed ``weights`` on item ``rows`` (closed form).
-
-    ``gram_reg`` is ``YᵀY + λI``. Returns the vector, the Cholesky factor of the system
-    matrix and the person's factor rows (both reused by explanations).
-    """
-    y = factors[rows].astype(np.float64)
-    conf = np.maximum(alpha * np.abs(weights.astype(np.float64)), 1.0)
-    a = gram_reg + (y.T * (conf - 1.0)) @ y
-    b = y.T @ np.where(weights > 0, conf, 0.0)
-    chol = scipy.linalg.cho_factor(a, lower=False, check_finite=False)
-    return scipy.linalg.cho_solve(chol, b, check_finite=False), chol, y
-
-
-def bpr_fold_in(
-    factors: NDArray[np.float32],
-    positive: NDArray[np.int64],
-    weights: NDArray[np.float64],
-    negative: NDArray[np.int64],
-    regularization: float,
-) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
-    """The user vector that maximises BPR's objective on one person (items fixed).
-
-    ``factors`` are ``implicit``'s BPR item factors: the last column is the item bias,
-    whose user side is fixed at 1. With ``s = Y x + b`` this maximises
-    ``Σ_i v_i · mean_j log σ(s_i − s_j) − λ/2 · |x|²`` over the ``positive`` rows ``i``
-    (``v`` = ``weights`` scaled to sum 1) and the ``negative`` rows ``j`` (L-BFGS).
-
-    Returns the full user vector ``[x, 1]`` (so scores are ``factors @ u``) and, per
-    positive row, its summed pair gradient ``r_i``: at the optimum
-    ``λx = Σ_i r_i y_i − Σ_j c_j y_j``, so ``r_i y_i / λ`` is row ``i``'s share of ``x``.
-    """
-    f = factors.shape[1] - 1
-    yp = factors[positive, :f].astype(np.float64)
-    bp = factors[positive, f].astype(np.float64)
-    yn = factors[negative, :f].astype(np.float64)
-    bn = factors[negative, f].astype(np.float64)
-    v = weights / weights.sum()
-    pull = np.zeros(len(positive), dtype=np.float64)
-    x = np.zeros(f, dtype=np.float64)
-    if len(negative):
-
-        def objective(x: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-            d = (yp @ x + bp)[:, None] - (yn @ x + bn)[None, :]
-            e = np.exp(-np.abs(d))
-            nll = np.log1p(e) + np.maximum(-d, 0.0)  # -log σ(d), overflow-free
-            loss = float(v @ nll.sum(axis=1) / len(negative) + 0.5 * regularization * (x @ x))
-            g = np.where(d >= 0, e, 1.0) / (1.0 + e)  # σ(-d)
-            g *= v[:, None] / len(negative)
-            pull[:] = g.sum(axis=1)
-            grad = yn.T @ g.sum(axis=0) - yp.T @ pull + regularization * x
-            return loss, grad
-
-        result = scipy.optimize.minimize(
-            objective, x, jac=True, method="L-BFGS-B", options={"maxiter": _BPR_FOLD_STEPS}
-        )
-        x = np.asarray(result.x, dtype=np.float64)
-        objective(x)  # ``pull`` at the returned point
-    return np.append(x, 1.0).astype(np.float32), pull
-
-
 def _lookup(ids: NDArray[np.int64], size: int) -> NDArray[np.int32]:
     """A dense id -> row table (-1 = absent) for vectorised lookups."""
     table = np.full(size, -1, dtype=np.int32)
@@ -218,27 +132,18 @@ def _rows(table: NDArray[np.int32], ids: NDArray[np.int64]) -> NDArray[np.int64]
 
 @dataclass(eq=False)
 class _Person:
-    """One person's folded-in state (cached briefly for explanations)."""
+    """One person's folded-in state (for one call: scores, then explanations)."""
 
     ids: NDArray[np.int64]  # every anime id of theirs (list, 👍, 👎): never recommended
     rows: NDArray[np.int64]  # model rows with a non-zero weight
     weights: NDArray[np.float32]
     scores: NDArray[np.float32] | None  # None: no positive signal -> the cold page
-    entries: Sequence[ListEntry] = ()
     conf: NDArray[np.float64] | None = None
     chol: tuple[NDArray[np.float64], bool] | None = None
     y: NDArray[np.float64] | None = None
     explain_basis: NDArray[np.float32] | None = None
     ease_scale: float = 0.0
     factor_scale: float = 0.0
-    key: tuple[frozenset[int], frozenset[int], int] | None = None
-    _given: dict[int, int] | None = None
-
-    def given_score(self, anime_id: int) -> int:
-        """The score the person gave ``anime_id`` on their list (0 = none)."""
-        if self._given is None:
-            self._given = {int(e.anime_id): int(e.score) for e in self.entries}
-        return self._given.get(anime_id, 0)
 
 
 class Recommender:
@@ -292,9 +197,6 @@ class Recommender:
         self._cold_scores = bayesian_popularity(catalog.scores, catalog.members)
         self._lock = threading.Lock()
         self._filter_masks: OrderedDict[Filters, NDArray[np.bool_]] = OrderedDict()
-        self._people: OrderedDict[tuple[int, frozenset[int], frozenset[int]], _Person] = (
-            OrderedDict()
-        )
 
     # ---- public API ---------------------------------------------------------------------------
 
@@ -312,15 +214,19 @@ class Recommender:
         entries: Sequence[ListEntry],
         n: int,
         filters: Filters = Filters(),
+        *,
         liked: Collection[int] = (),
         disliked: Collection[int] = (),
         exclude: Collection[int] = (),
-    ) -> list[Scored]:
-        """The ``n`` best anime for a person, best first.
+        explain: int = 0,
+    ) -> list[Pick]:
+        """The ``n`` best anime for a person, best first, each with up to ``explain`` reasons.
 
         Never returns anything on their list, 👍'd, 👎'd, in ``exclude`` (already shown) or
         failing ``filters``. Unknown anime ids are ignored. A person with no usable
-        history gets the popular-and-well-rated page.
+        history gets the popular-and-well-rated page (whose picks have no reasons).
+        ``Pick.because`` names the person's own titles and 👍s (positive weight only) that
+        pushed the pick up most, strongest first; they are weighed without the 👎s.
         """
         if n <= 0:
             return []
@@ -340,49 +246,10 @@ class Recommender:
             cat_allowed[taken] = False
             rows = top_rows(self._cold_scores, cat_allowed, n - len(picks))
             picks += to_scored(self.catalog.ids, self._cold_scores, rows)
-        return picks
-
-    def popular(
-        self, n: int, filters: Filters = Filters(), exclude: Collection[int] = ()
-    ) -> list[Scored]:
-        """The popular-and-well-rated page (what a person with no history gets)."""
-        return self.recommend((), n, filters, exclude=exclude)
-
-    def explain(
-        self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int] = (), n: int = 3
-    ) -> list[Reason]:
-        """The person's items that pushed ``anime_id`` up most (positive weight only)."""
-        j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
-        person = self._person(entries, liked, ())
-        if j < 0 or person.scores is None or len(person.rows) == 0:
-            return []
-        total = np.zeros(len(person.rows), dtype=np.float64)
-        if person.factor_scale and (person.explain_basis is not None or person.chol is not None):
-            if person.explain_basis is None:  # (C_u Y_u W_u⁻¹), once per person
-                assert person.conf is not None and person.chol is not None
-                assert person.y is not None
-                solved = scipy.linalg.cho_solve(person.chol, person.y.T, check_finite=False)
-                person.explain_basis = (solved.T * person.conf[:, None]).astype(np.float32)
-            total += person.factor_scale * (person.explain_basis @ self.arrays.factors[j])
-        if person.ease_scale and self._has_ease:
-            lo, hi = self._ease_t.indptr[j], self._ease_t.indptr[j + 1]
-            sources = self._ease_t.indices[lo:hi]  # items whose B row reaches j
-            at = np.searchsorted(person.rows, sources)
-            at = np.minimum(at, len(person.rows) - 1)
-            hit = person.rows[at] == sources
-            w = person.weights[at[hit]]
-            total[at[hit]] += person.ease_scale * self._ease_t.data[lo:hi][hit] * np.maximum(w, 0)
-        positive = (person.weights > 0) & (total > 0)
-        order = np.flatnonzero(positive)
-        order = order[np.argsort(-total[order], kind="stable")][:n]
-        liked_set = {int(a) for a in liked}
-        reasons = []
-        for i in order.tolist():
-            aid = int(self.item_ids[person.rows[i]])
-            is_liked = aid in liked_set
-            given = 0 if is_liked else person.given_score(aid)
-            reasons.append(Reason(aid, given, float(total[i]), is_liked))
-        return reasons
+        if explain <= 0 or not picks:
+            return [Pick(p.anime_id, p.score) for p in picks]
+        basis = person if not disliked else self._person(entries, liked, ())
+        return [Pick(p.anime_id, p.score, self._because(basis, p.anime_id, explain)) for p in picks]
 
     def similar(self, anime_id: int, n: int, filters: Filters = Filters()) -> list[Scored]:
         """Anime like ``anime_id``, best first; content similarity when the model lacks it.
@@ -441,36 +308,40 @@ class Recommender:
     def _person(
         self, entries: Sequence[ListEntry], liked: Collection[int], disliked: Collection[int]
     ) -> _Person:
-        """Fold a person in, reusing the state of the same list object seen just before.
-
-        The service explains each card of a page with the same ``entries`` object, so the
-        fold-in runs once per page, not once per card. The cache holds the list object
-        itself, so its id cannot be reused while cached.
-        """
-        liked_key = frozenset(int(a) for a in liked)
-        disliked_key = frozenset(int(a) for a in disliked)
-        key = (id(entries), liked_key, disliked_key)
-        with self._lock:
-            cached = self._people.get(key)
-            if (
-                cached is not None
-                and cached.entries is entries
-                and cached.key == (liked_key, disliked_key, len(entries))
-            ):
-                self._people.move_to_end(key)
-                return cached
-        ids, weights = self.params.policy.person_weights(entries, liked_key, disliked_key)
+        """Fold a person in from their list, 👍s and 👎s."""
+        liked_ids = frozenset(int(a) for a in liked)
+        disliked_ids = frozenset(int(a) for a in disliked)
+        ids, weights = self.params.policy.person_weights(entries, liked_ids, disliked_ids)
         person = self._fold(ids, weights)
-        n = len(entries)
-        list_ids = np.fromiter((e.anime_id for e in entries), dtype=np.int64, count=n)
+        list_ids = np.fromiter((e.anime_id for e in entries), dtype=np.int64, count=len(entries))
         person.ids = np.union1d(ids, list_ids)  # plan-to-watch (weight 0) is theirs too
-        person.entries = entries
-        person.key = (liked_key, disliked_key, len(entries))
-        with self._lock:
-            self._people[key] = person
-            while len(self._people) > _EXPLAIN_CACHE:
-                self._people.popitem(last=False)
         return person
+
+    def _because(self, person: _Person, anime_id: int, n: int) -> tuple[int, ...]:
+        """The person's items that pushed ``anime_id`` up most (positive weight only)."""
+        j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
+        if j < 0 or person.scores is None or len(person.rows) == 0:
+            return ()
+        total = np.zeros(len(person.rows), dtype=np.float64)
+        if person.factor_scale and (person.explain_basis is not None or person.chol is not None):
+            if person.explain_basis is None:  # (C_u Y_u W_u⁻¹), once per person
+                assert person.conf is not None and person.chol is not None
+                assert person.y is not None
+                solved = scipy.linalg.cho_solve(person.chol, person.y.T, check_finite=False)
+                person.explain_basis = (solved.T * person.conf[:, None]).astype(np.float32)
+            total += person.factor_scale * (person.explain_basis @ self.arrays.factors[j])
+        if person.ease_scale and self._has_ease:
+            lo, hi = self._ease_t.indptr[j], self._ease_t.indptr[j + 1]
+            sources = self._ease_t.indices[lo:hi]  # items whose B row reaches j
+            at = np.searchsorted(person.rows, sources)
+            at = np.minimum(at, len(person.rows) - 1)
+            hit = person.rows[at] == sources
+            w = person.weights[at[hit]]
+            total[at[hit]] += person.ease_scale * self._ease_t.data[lo:hi][hit] * np.maximum(w, 0)
+        positive = (person.weights > 0) & (total > 0)
+        order = np.flatnonzero(positive)
+        order = order[np.argsort(-total[order], kind="stable")][:n]
+        return tuple(int(self.item_ids[person.rows[i]]) for i in order.tolist())
 
     def _fold(self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]) -> _Person:
         """Score a person from (anime ids sorted ascending, weights)."""

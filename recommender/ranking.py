@@ -6,8 +6,6 @@ the lower row (stable), so results are deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -15,26 +13,10 @@ from recommender.types import Scored
 
 __all__ = [
     "bayesian_popularity",
-    "drop_rows",
-    "rows_of_ids",
     "to_scored",
     "top_rows",
     "zscore_top",
 ]
-
-
-def rows_of_ids(row_of: Mapping[int, int], anime_ids: Collection[int]) -> NDArray[np.int64]:
-    """Rows of the ids present in ``row_of`` (unknown ids are skipped)."""
-    rows = [row_of[a] for a in map(int, anime_ids) if a in row_of]
-    return np.asarray(rows, dtype=np.int64)
-
-
-def drop_rows(allowed: NDArray[np.bool_], rows: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """A copy of ``allowed`` with ``rows`` set to False."""
-    out = allowed.copy()
-    if len(rows):
-        out[rows] = False
-    return out
 
 
 def top_rows(scores: NDArray[np.floating], allowed: NDArray[np.bool_], n: int) -> NDArray[np.int64]:

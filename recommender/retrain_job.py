@@ -1,11 +1,14 @@
-"""One retrain, start to finish, as a plain function a child process runs.
+"""One retrain, start to finish, in a child process that may be killed at any point.
 
-Inputs come as a :class:`JobSpec` (JSON), outputs as a :class:`JobResult` (JSON)
-so the job can run in a separate process that may be killed at any point:
+:func:`start_in_child` owns the whole protocol: it writes the :class:`JobSpec` (JSON)
+and the product's data files into a work folder, spawns a daemon process (``spawn``
+context) that runs :func:`run_job`, and hands back a :class:`ChildJob` whose
+:meth:`~ChildJob.wait` reads the :class:`JobResult` (JSON) or raises
+:class:`~recommender.errors.JobFailed`. :func:`run_job` itself:
 
 1. read the base data (a Kaggle folder, else the shipped sample) and the
-   product's rows (linked lists and 👍/👎, written by the bot to an ``.npz``),
-   plus catalog rows for anime the base catalog lacks;
+   product's rows (linked lists and 👍/👎, an ``.npz`` in the work folder), plus
+   catalog rows for anime the base catalog lacks (a ``.parquet``);
 2. hold out a *fixed* set of base users (``gate_users``, ``gate_seed``): the
    evaluation protocol's split, so every model made this way is scored on the
    same people it never saw;
@@ -14,32 +17,38 @@ so the job can run in a separate process that may be killed at any point:
 5. write the new artifact *beside* the serving one (``CURRENT`` untouched).
 
 The caller decides with :func:`gate` whether to put it in service. A kill at any
-step leaves at most a ``.tmp-*`` folder, which :func:`clean_stale_temp` removes.
+step leaves at most a ``.tmp-*`` folder, which :func:`clean_stale_temp` removes (the
+next :func:`start_in_child` does so first).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from recommender.artifact import ArtifactError, load_current, write_artifact
-from recommender.baselines import ModelScorer
 from recommender.catalog import Catalog
-from recommender.evaluate import Split, evaluate_scorer, make_split
-from recommender.kaggle import Interactions, load_dataset
-from recommender.model import Recommender
-from recommender.train import TrainParams, train_model
+from recommender.datasets import load_dataset
+from recommender.errors import JobFailed
+from recommender.evaluate import held_out_metrics, make_split
+from recommender.interactions import Interactions
+from recommender.params import TrainParams
+from recommender.train import train_model
 
 __all__ = [
+    "DEFAULT_TOLERANCE",
     "GATE_SEED",
     "GATE_USERS",
+    "ChildJob",
     "JobResult",
     "JobSpec",
     "clean_stale_temp",
@@ -47,6 +56,7 @@ __all__ = [
     "load_interactions",
     "run_job",
     "save_interactions",
+    "start_in_child",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,9 +68,21 @@ GATE_SEED = 20_261_123
 DEFAULT_TOLERANCE = 0.01
 
 
-@dataclass(frozen=True)
+_IN_MEMORY = ("product", "extra_catalog")
+PRODUCT_FILE = "product.npz"
+EXTRA_CATALOG_FILE = "extra_catalog.parquet"
+SPEC_FILE = "spec.json"
+RESULT_FILE = "result.json"
+
+
+@dataclass(frozen=True, eq=False)
 class JobSpec:
-    """What one retrain reads and where it writes (all paths as strings: JSON-able)."""
+    """What one retrain reads and where it writes (paths as strings: JSON-able).
+
+    The product's rows and extra catalog rows come either in memory (``product``,
+    ``extra_catalog``: :func:`start_in_child` writes them to files for the child) or as
+    files (``product_file``, ``extra_catalog_file``).
+    """
 
     models_dir: str
     base_folder: str | None = None
@@ -71,9 +93,13 @@ class JobSpec:
     gate_seed: int = GATE_SEED
     #: tests only: seconds to sleep after training, before writing (to kill a job mid-way)
     pause_before_write: float = 0.0
+    product: Interactions | None = None
+    extra_catalog: Catalog | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        """The file-based fields as JSON (the in-memory data is not included)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _IN_MEMORY}
+        return json.dumps(values)
 
     @staticmethod
     def from_json(text: str) -> JobSpec:
@@ -125,24 +151,6 @@ def load_interactions(path: Path) -> Interactions:
         )
 
 
-class _Prefit(ModelScorer):
-    """A model that is already trained, scored by the protocol like any other."""
-
-    def __init__(self, name: str, model: Recommender) -> None:
-        super().__init__(name, None)
-        self.model = model
-        self.item_ids = model.item_ids
-
-    def fit(self, train: Interactions, catalog: Catalog) -> None:
-        """Nothing to fit."""
-
-
-def held_out_metrics(model: Recommender, split: Split, catalog: Catalog) -> dict[str, float]:
-    """Recall@20/50 and NDCG@100 of a trained model on the split's test users."""
-    scores = evaluate_scorer(_Prefit(model.info.version, model), split, catalog)
-    return {k: float(v) for k, v in scores.items() if k in ("recall@20", "recall@50", "ndcg@100")}
-
-
 def gate(
     new_recall: float, serving_recall: float | None, tolerance: float = DEFAULT_TOLERANCE
 ) -> tuple[bool, str]:
@@ -176,11 +184,16 @@ def run_job(spec: JobSpec, *, progress: bool = False) -> JobResult:
     if base.catalog is None:
         raise FileNotFoundError(f"no anime.csv in {spec.base_folder}")
     catalog = base.catalog
-    if spec.extra_catalog_file:
-        catalog = catalog.with_anime(list(Catalog.load(Path(spec.extra_catalog_file))))
-    product = (
-        load_interactions(Path(spec.product_file)) if spec.product_file else Interactions.empty()
-    )
+    extra = spec.extra_catalog
+    if extra is None and spec.extra_catalog_file:
+        extra = Catalog.load(Path(spec.extra_catalog_file))
+    if extra is not None:
+        catalog = catalog.with_anime(list(extra))
+    product = spec.product
+    if product is None and spec.product_file:
+        product = load_interactions(Path(spec.product_file))
+    if product is None:
+        product = Interactions.empty()
     split = make_split(base.interactions, catalog, spec.gate_users, spec.gate_seed)
     params = TrainParams.from_dict(spec.params) if spec.params else TrainParams()
     training = Interactions.concat([split.train, product])
@@ -215,7 +228,67 @@ def run_job(spec: JobSpec, *, progress: bool = False) -> JobResult:
     )
 
 
-def main(spec_file: str, result_file: str) -> None:
+class ChildJob:
+    """A retrain running in a child process (from :func:`start_in_child`)."""
+
+    def __init__(self, process: BaseProcess, result_file: Path) -> None:
+        self._process = process
+        self._result_file = result_file
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        assert self._process.pid is not None
+        return self._process.pid
+
+    def wait(self) -> JobResult:
+        """Block until the child ends; its result.
+
+        Raises:
+            JobFailed: the child exited non-zero (or was killed) or wrote no result.
+        """
+        self._process.join()
+        code = self._process.exitcode
+        if code != 0 or not self._result_file.exists():
+            raise JobFailed(code)
+        return JobResult.from_json(self._result_file.read_text())
+
+    def kill(self) -> None:
+        """Kill the child (SIGKILL) and reap it; a no-op once it has ended."""
+        if self._process.exitcode is None:
+            self._process.kill()
+        self._process.join()
+
+
+def start_in_child(spec: JobSpec, work_dir: Path) -> ChildJob:
+    """Run :func:`run_job` for ``spec`` in a spawned daemon process, files in ``work_dir``.
+
+    Removes stale ``.tmp-*`` folders of killed jobs and creates ``models_dir`` first.
+    In-memory product rows and catalog rows are written to ``work_dir`` for the child.
+    """
+    work_dir = Path(work_dir)
+    models_dir = Path(spec.models_dir)
+    clean_stale_temp(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    if spec.product is not None:
+        save_interactions(work_dir / PRODUCT_FILE, spec.product)
+        spec = replace(spec, product=None, product_file=str(work_dir / PRODUCT_FILE))
+    if spec.extra_catalog is not None:
+        spec.extra_catalog.save(work_dir / EXTRA_CATALOG_FILE)
+        spec = replace(
+            spec, extra_catalog=None, extra_catalog_file=str(work_dir / EXTRA_CATALOG_FILE)
+        )
+    spec_file, result_file = work_dir / SPEC_FILE, work_dir / RESULT_FILE
+    spec_file.write_text(spec.to_json())
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(
+        target=_child_main, args=(str(spec_file), str(result_file)), daemon=True
+    )
+    process.start()
+    return ChildJob(process, result_file)
+
+
+def _child_main(spec_file: str, result_file: str) -> None:
     """Child-process entry: read the spec, run, write the result atomically."""
     spec = JobSpec.from_json(Path(spec_file).read_text())
     result = run_job(spec)

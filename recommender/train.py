@@ -1,104 +1,42 @@
-"""``animerec train``: fit the recommender on Kaggle data and write a versioned artifact.
+"""Fit the recommender on interactions: one :class:`~recommender.model.Recommender`, unsaved.
 
-The default (``--model als+ease``) is ``implicit``'s ALS blended with a pruned EASE
-item-item model; ``--model als`` and ``--model bpr`` fit one ``implicit`` model alone.
-Hyper-parameters are the tuned ones in docs/model.md. With no data arguments it trains
-on the shipped sample and writes to the models folder of the settings.
-
-Python callers (the bot's retrain job)::
+The default (``als+ease``) is ``implicit``'s ALS blended with a pruned EASE item-item
+model; ``als`` and ``bpr`` fit one ``implicit`` model alone. Hyper-parameters are
+:class:`~recommender.params.TrainParams` (the tuned ones in docs/model.md). Callers
+save the result with :func:`recommender.artifact.write_artifact`::
 
     model = train_model(interactions, catalog, TrainParams())
     path = write_artifact(model, models_dir, metrics=evaluation_metrics)
 
-Examples::
-
-    animerec train                                   # shipped sample -> data/models
-    animerec train ~/kaggle/mal2020 --out /srv/models
-    animerec train --ratings rating.csv.gz --anime anime.csv.gz --model bpr
+The ``animerec train`` command wraps this with data loading and a quick evaluation.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
 import os
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.artifact import write_artifact
 from recommender.catalog import Catalog
 from recommender.content import content_matrix
 from recommender.ease import fit_ease, prune_rows
 from recommender.errors import TrainingError
-from recommender.kaggle import Interactions, load_dataset
-from recommender.layout import DataLayout
+from recommender.interactions import Interactions
 from recommender.model import ALGORITHMS, ModelArrays, ModelInfo, Recommender, ServeParams
-from recommender.weighting import DEFAULT_POLICY, WeightPolicy
+from recommender.params import TrainParams
 
-__all__ = [
-    "TrainParams",
-    "add_arguments",
-    "data_fingerprint",
-    "run",
-    "train_model",
-    "write_artifact",
-]
+__all__ = ["data_fingerprint", "serve_params", "train_model"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class TrainParams:
-    """Hyper-parameters (defaults: the tuned default model, docs/model.md)."""
-
-    algorithm: str = "als+ease"
-    factors: int = 64
-    regularization: float = 50.0
-    alpha: float = 8.0
-    iterations: int = 6
-    ease_lambda: float = 200.0
-    ease_kappa: float = 0.1
-    ease_keep: int = 200
-    blend_factors: float = 0.2
-    norm_top: int = 200
-    max_user_items: int = 500
-    als_max_users: int = 100_000
-    min_item_users: int = 3
-    bpr_factors: int = 128
-    bpr_learning_rate: float = 0.02
-    bpr_regularization: float = 0.01
-    bpr_iterations: int = 200
-    #: L2 on the person's vector in the serve-time BPR fold-in (model.bpr_fold_in)
-    bpr_fold_in_regularization: float = 0.01
-    #: items sampled once per model as the fold-in's negatives
-    bpr_fold_in_negatives: int = 1000
-    seed: int = 0
-    threads: int = 0
-    policy: WeightPolicy = field(default=DEFAULT_POLICY)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able values (the policy as a nested dict)."""
-        return asdict(self)
-
-    @staticmethod
-    def from_dict(values: dict[str, Any]) -> TrainParams:
-        """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
-        known = {k: v for k, v in values.items() if k in TrainParams.__dataclass_fields__}
-        policy = known.pop("policy", None)
-        params = TrainParams(**known)
-        if isinstance(policy, dict):
-            params = replace(params, policy=WeightPolicy(**policy))
-        return params
 
 
 class _Progress(Protocol):
@@ -339,70 +277,3 @@ def serve_params(params: TrainParams) -> ServeParams:
         fold_in="bpr" if bpr else "least-squares",
         negatives=params.bpr_fold_in_negatives,
     )
-
-
-# ---- command line ------------------------------------------------------------------------------
-
-
-class _Settings(Protocol):
-    layout: DataLayout
-
-
-def add_arguments(parser: argparse.ArgumentParser, settings: Any) -> None:
-    """Arguments of ``animerec train``."""
-    parser.add_argument("folder", nargs="?", type=Path, help="a folder of Kaggle CSVs")
-    parser.add_argument("--ratings", type=Path, help="ratings file (animelist/rating CSV)")
-    parser.add_argument("--anime", type=Path, help="anime.csv (the catalog)")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="models folder (default: the settings' one)"
-    )
-    parser.add_argument("--model", choices=ALGORITHMS, default="als+ease", help="algorithm")
-    parser.add_argument("--factors", type=int, help="latent factors (ALS or BPR)")
-    parser.add_argument("--iterations", type=int, help="ALS/BPR iterations")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--eval-users",
-        type=int,
-        default=1000,
-        help="test users for the Recall@20 stored in the artifact (0 = skip the evaluation)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
-
-
-def params_from_args(args: argparse.Namespace) -> TrainParams:
-    """TrainParams with the command-line overrides applied."""
-    params = TrainParams(algorithm=args.model, seed=args.seed)
-    if args.factors:
-        key = "bpr_factors" if args.model == "bpr" else "factors"
-        params = replace(params, **{key: args.factors})
-    if args.iterations:
-        key = "bpr_iterations" if args.model == "bpr" else "iterations"
-        params = replace(params, **{key: args.iterations})
-    return params
-
-
-def run(args: argparse.Namespace, settings: Any) -> int:
-    """Train, evaluate (unless ``--eval-users 0``), write the artifact, point CURRENT at it."""
-    from recommender.evaluate import quick_metrics
-
-    progress = not args.quiet
-    dataset = load_dataset(args.folder, ratings=args.ratings, anime=args.anime, progress=progress)
-    if dataset.catalog is None:
-        print("animerec train: no anime.csv found: pass --anime FILE", file=sys.stderr)
-        return 2
-    params = params_from_args(args)
-    metrics: dict[str, Any] = {}
-    if args.eval_users > 0:
-        metrics = quick_metrics(
-            dataset.interactions, dataset.catalog, params, args.eval_users, args.seed, progress
-        )
-        print(
-            f"train: held-out Recall@20 {metrics['recall@20']:.4f} "
-            f"({metrics['test_users']} test users)",
-            file=sys.stderr,
-        )
-    model = train_model(dataset.interactions, dataset.catalog, params, progress=progress)
-    out = args.out or settings.layout.models_dir
-    path = write_artifact(model, out, metrics=metrics)
-    print(path)
-    return 0

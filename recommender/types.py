@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-__all__ = ["LIST_STATUSES", "Filters", "ListEntry", "Scored", "Status"]
+__all__ = ["LIST_STATUSES", "Filters", "ListEntry", "Pick", "Scored", "Status"]
 
 
 class Status(IntEnum):
@@ -89,3 +89,16 @@ class Scored:
 
     anime_id: int
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A recommended anime, its score, and why: up to N of the person's own anime ids.
+
+    ``because`` holds the titles on the person's list (or 👍'd) that pushed the pick up
+    most, strongest first; empty for the popular page or when nothing is asked for.
+    """
+
+    anime_id: int
+    score: float
+    because: tuple[int, ...] = ()

@@ -28,24 +28,11 @@ plan to watch                                 ``0`` (ignored: intent, not taste)
 2016 row), so it cannot tell "started" from "unknown", and no evaluation data has the
 partial-watch rows a rule would need.
 
-How it was chosen (the evaluation protocol of docs/model.md; Recall@20, mean of seeds
-0-2 on the MAL 2016 sample unless noted; full tables in docs/model.md):
-
-* Score slope. EASE (lambda 200, kappa 0.1): binary 0.502, slope 0.25 0.508. ALS (256
-  factors, seed 0): binary 0.443, slope 1.0 0.455 at alpha 1; with alpha tuned, slope
-  0.25 (0.471 at alpha 4) and slope 1.0 (0.466) tie, so one slope serves both models.
-* Dislikes in lists. On the MAL 2020 subset (301 users with statuses; 5 seeds x 100
-  test users) making low scores and dropped shows negative (-0.5 or -1) moved
-  Recall@20 by at most 0.002 either way against weak positives or ignoring them: the
-  metric cannot see dislikes (held-out items are liked ones), so the sign follows the
-  product meaning and the size stays moderate.
-* 👍/👎 (the feedback simulation, ``animerec evaluate --feedback-rounds 5``): a 👎 that
-  also pulled down the title's EASE neighbours *lost* hits (x0.99 on whole lists, x0.89
-  with 3-item lists: the neighbours of a near miss are the person's own taste), so a 👎
-  acts through ALS only; 👍 at 1.0 or 2.5 gave the same hits, 2.5 makes it the
-  strongest positive.
-* Plan to watch is ignored: 76 rows in the 2020 subset, none in 2016, so it cannot be
-  measured; it is a wish, not a rating.
+Why these values (the measurements are in docs/model.md, tuning record, "Weighting"):
+one score slope serves EASE and ALS; the sign of a dislike follows the product meaning
+(the metric cannot see dislikes); a 👎 acts through ALS only, because pulling down a
+title's EASE neighbours buried the person's own taste; plan to watch is a wish, not a
+rating.
 """
 
 from __future__ import annotations

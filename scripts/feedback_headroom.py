@@ -36,12 +36,12 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from recommender.baselines import ModelScorer
-from recommender.evaluate import DEFAULT_MODEL, Split, make_split
-from recommender.kaggle import load_dataset
-from recommender.model import Recommender, fold_in
+from recommender.datasets import load_dataset
+from recommender.evaluate import DEFAULT_MODEL, ModelScorer, Split, make_split
+from recommender.fold_in import fold_in
+from recommender.model import Recommender
+from recommender.params import TrainParams
 from recommender.ranking import zscore_top
-from recommender.train import TrainParams
 
 PAGE = 10
 ROUNDS = 5

@@ -1,7 +1,7 @@
 """Build the shipped sample in ``data/sample/`` from the real Kaggle data in ``../shared/data``.
 
 Deterministic: the same inputs give byte-identical outputs (gzip with mtime 0, fixed
-row order). Outputs keep the Kaggle schemas so :mod:`recommender.kaggle` reads them:
+row order). Outputs keep the Kaggle schemas so :mod:`recommender.datasets` reads them:
 
 * ``rating.csv.gz``: the MAL 2016 5k-user ratings (``user_id,anime_id,rating``, real MAL
   ids, -1 = watched without a score), content unchanged.

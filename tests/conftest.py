@@ -89,7 +89,7 @@ def _tiny_catalog():  # type: ignore[no-untyped-def]
 def _tiny_interactions():  # type: ignore[no-untyped-def]
     import numpy as np
 
-    from recommender.kaggle import Interactions
+    from recommender.interactions import Interactions
 
     rng = np.random.default_rng(7)
     users, items, scores = [], [], []
@@ -128,7 +128,7 @@ def tiny_interactions():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def tiny_params():  # type: ignore[no-untyped-def]
-    from recommender.train import TrainParams
+    from recommender.params import TrainParams
 
     return TrainParams(
         factors=4,

@@ -37,8 +37,8 @@ from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_c
 from bot.service.wording import about_text, recommend_footer, recommend_header, vote_reply
 from bot.sources.mal_xml import check_export, parse_mal_export
 from bot.storage import VoteMode
-from recommender.catalog import Anime, TitleMatch, normalize_title
-from recommender.types import Filters, ListEntry, Scored, Status
+from recommender.catalog import Anime, TitleGuesses
+from recommender.types import Filters, ListEntry, Pick, Scored, Status
 
 __all__ = ["ChatRef", "RecommendationService", "UserRef"]
 
@@ -47,9 +47,6 @@ log = logging.getLogger(__name__)
 MAX_QUERY = 100
 #: "more" never repeats what was shown to the person within this window (the store's clock).
 MORE_WINDOW = timedelta(hours=24)
-#: a fuzzy title match is taken as meant when it is this similar and this far ahead of the next.
-LEAD_FLOOR = 80.0
-CLEAR_LEAD = 5.0
 VOTE_ACTIONS = ("set", "remove", "toggle")
 
 
@@ -239,33 +236,33 @@ class RecommendationService:
     def _score_page(
         self, model: ServingModel, taste: _Taste, filters: Filters, exclude: set[int]
     ) -> tuple[list[Scored], list[str]]:
-        scored = model.recommend(
+        picks = model.recommend(
             taste.entries,
             self.page_size,
             filters,
             liked=taste.liked,
             disliked=taste.disliked,
             exclude=exclude,
+            explain=0 if taste.is_cold else 2,  # a card names at most two of their titles
         )
-        reasons = [self._reason(model, taste, s.anime_id) for s in scored]
-        return scored, reasons
+        reasons = [self._reason(model, taste, pick) for pick in picks]
+        return [Scored(p.anime_id, p.score) for p in picks], reasons
 
-    def _reason(self, model: ServingModel, taste: _Taste, anime_id: int) -> str:
+    def _reason(self, model: ServingModel, taste: _Taste, pick: Pick) -> str:
         if taste.is_cold:
-            anime = model.catalog.get(anime_id)
+            anime = model.catalog.get(pick.anime_id)
             score = f"★ {anime.score:.2f} on MAL, " if anime and anime.score else ""
             members = human_count(anime.members) if anime else "many"
             return f"popular and well rated ({score}{members} members)"
-        reasons = model.explain(taste.entries, anime_id, liked=taste.liked)
         names = []
-        for reason in reasons[:2]:
-            anime = model.catalog.get(reason.anime_id)
+        for anime_id in pick.because[:2]:
+            anime = model.catalog.get(anime_id)
             if anime is None:
                 continue
-            if reason.anime_id in taste.liked:
+            if anime_id in taste.liked:
                 names.append(f"you 👍'd {anime.title}")
-            elif reason.anime_id in taste.scores:
-                names.append(f"you liked {anime.title} ({taste.scores[reason.anime_id]}/10)")
+            elif anime_id in taste.scores:
+                names.append(f"you liked {anime.title} ({taste.scores[anime_id]}/10)")
             else:
                 names.append(f"you watched {anime.title}")
         if not names:
@@ -291,20 +288,10 @@ class RecommendationService:
             raise InvalidInput("Name an anime: /similar <title>")
         if len(query) > MAX_QUERY:
             raise InvalidInput(f"That title is too long (max {MAX_QUERY} characters).")
-        catalog = self.models.current.catalog
-        if query.isdecimal() and (anime := catalog.get(int(query))) is not None:
-            return anime
-        matches: list[TitleMatch] = catalog.search(query, limit=5)
-        if not matches:
-            loose = catalog.search(query, limit=3, min_similarity=55.0)
-            raise UnknownTitle(query, [m.anime.title for m in loose])
-        best = matches[0]
-        if best.matched_name == normalize_title(query):
-            return best.anime  # an exact title (the most-watched one when several share it)
-        runner_up = matches[1].similarity if len(matches) > 1 else 0.0
-        if best.similarity >= LEAD_FLOOR and best.similarity - runner_up >= CLEAR_LEAD:
-            return best.anime
-        raise UnknownTitle(query, [m.anime.title for m in matches], ambiguous=True)
+        found = self.models.current.catalog.resolve(query)
+        if isinstance(found, TitleGuesses):
+            raise UnknownTitle(query, found.suggestions, ambiguous=found.ambiguous)
+        return found
 
     async def similar(self, user: UserRef, chat: ChatRef, query: str) -> Page:
         """Titles like the one named, minus the person's 👎'd titles and (by default) NSFW."""

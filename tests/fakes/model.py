@@ -8,11 +8,10 @@ use it; integration tests use the real model.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from recommender.catalog import Anime, Catalog
 from recommender.model import ModelInfo
-from recommender.types import Filters, ListEntry, Scored
+from recommender.types import Filters, ListEntry, Pick, Scored
 
 GENRES = ("Action", "Comedy", "Drama", "Romance", "Sci-Fi", "Fantasy")
 
@@ -48,12 +47,6 @@ def small_catalog() -> Catalog:
     return Catalog(anime)
 
 
-@dataclass(frozen=True)
-class FakeReason:
-    anime_id: int
-    contribution: float
-
-
 class FakeModel:
     """Popularity + genre affinity; honours every exclusion and filter the real one does."""
 
@@ -82,10 +75,12 @@ class FakeModel:
         entries: Sequence[ListEntry],
         n: int,
         filters: Filters = Filters(),
+        *,
         liked: Collection[int] = (),
         disliked: Collection[int] = (),
         exclude: Collection[int] = (),
-    ) -> list[Scored]:
+        explain: int = 0,
+    ) -> list[Pick]:
         positives = [e.anime_id for e in entries if e.score >= 7 or e.score == 0] + list(liked)
         weights = self._affinity(positives, disliked)
         banned = {e.anime_id for e in entries} | set(liked) | set(disliked) | set(exclude)
@@ -97,18 +92,22 @@ class FakeModel:
             bonus = sum(weights.get(g, 0.0) for g in anime.genres)
             scored.append(Scored(anime.anime_id, anime.members / 100_000 + bonus))
         scored.sort(key=lambda s: (-s.score, s.anime_id))
-        return scored[:n]
+        return [
+            Pick(s.anime_id, s.score, self._because(entries, s.anime_id, liked)[:explain])
+            for s in scored[:n]
+        ]
 
     def similar(self, anime_id: int, n: int, filters: Filters = Filters()) -> list[Scored]:
         return [
-            s
-            for s in self.recommend([], n + 1, filters, liked=[anime_id])
-            if s.anime_id != anime_id
+            Scored(p.anime_id, p.score)
+            for p in self.recommend([], n + 1, filters, liked=[anime_id])
+            if p.anime_id != anime_id
         ][:n]
 
-    def explain(
-        self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int] = ()
-    ) -> list[FakeReason]:
+    def _because(
+        self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int]
+    ) -> tuple[int, ...]:
+        """The person's items sharing most genres with ``anime_id``, most first."""
         target = self.catalog.get(anime_id)
         wanted = set(target.genres) if target else set()
         reasons = []
@@ -116,5 +115,5 @@ class FakeModel:
             anime = self.catalog.get(item)
             overlap = len(wanted & set(anime.genres)) if anime else 0
             if overlap:
-                reasons.append(FakeReason(item, float(overlap)))
-        return sorted(reasons, key=lambda r: -r.contribution)
+                reasons.append((item, overlap))
+        return tuple(item for item, _ in sorted(reasons, key=lambda r: -r[1]))

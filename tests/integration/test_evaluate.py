@@ -17,10 +17,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from recommender import evaluate, train
+from bot.cli import evaluate, train
 from recommender.artifact import load_current
+from recommender.datasets import load_dataset
 from recommender.evaluate import BASELINES, DEFAULT_MODEL, run_protocol
-from recommender.kaggle import load_dataset
 from recommender.layout import DataLayout
 from recommender.types import ListEntry, Status
 
@@ -79,9 +79,9 @@ def test_train_command_writes_a_loadable_artifact(tmp_path: Path) -> None:
     assert info.recall_at_20 is not None and info.recall_at_20 > 0.35
     assert info.n_users == 5000 and info.n_interactions > 400_000
     fma = [ListEntry(5114, Status.COMPLETED, 10), ListEntry(1535, Status.COMPLETED, 9)]
-    picks = model.recommend(fma, 10)
+    picks = model.recommend(fma, 10, explain=2)
     assert len(picks) == 10 and not {5114, 1535} & {p.anime_id for p in picks}
-    assert model.explain(fma, picks[0].anime_id)
+    assert picks[0].because and set(picks[0].because) <= {5114, 1535}
     assert len(model.similar(5114, 5)) == 5
 
 

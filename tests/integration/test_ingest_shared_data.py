@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender import ingest
-from recommender.kaggle import load_dataset, read_catalog, read_interactions
+from bot.cli import ingest
+from recommender.datasets import load_dataset, read_catalog, read_interactions
 from recommender.layout import SHIPPED_SAMPLE_DIR, DataLayout
 
 SAMPLE_BUDGET_BYTES = 5_000_000

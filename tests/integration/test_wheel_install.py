@@ -32,7 +32,7 @@ PROBE = """
 import asyncio, json, sys
 import bot, recommender
 from bot.storage import MIGRATIONS_DIR, Storage
-from recommender.kaggle import find_kaggle_files
+from recommender.datasets import find_kaggle_files
 from recommender.layout import SHIPPED_SAMPLE_DIR
 
 async def migrate(path):

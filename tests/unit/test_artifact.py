@@ -44,7 +44,7 @@ def test_round_trip_serves_the_same_answers(tiny_model: Recommender, written: Pa
         ENTRIES, 5, Filters(allow_nsfw=True)
     )
     assert loaded.similar(12, 3) == tiny_model.similar(12, 3)
-    assert loaded.explain(ENTRIES, 4) == tiny_model.explain(ENTRIES, 4)
+    assert loaded.recommend(ENTRIES, 5, explain=3) == tiny_model.recommend(ENTRIES, 5, explain=3)
     assert loaded.info.version == tiny_model.info.version
     assert loaded.info.recall_at_20 == 0.5
     assert loaded.info.n_users == tiny_model.info.n_users

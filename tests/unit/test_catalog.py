@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.catalog import Anime, Catalog, normalize_title
+from recommender.catalog import Anime, Catalog, TitleGuesses, normalize_title
 from recommender.types import Filters
 
 
@@ -118,6 +118,29 @@ def test_save_load_round_trip(tmp_path: Path, catalog: Catalog) -> None:
 def test_with_anime_adds_and_replaces(catalog: Catalog) -> None:
     grown = catalog.with_anime([Anime(1, "Cowboy Bebop"), Anime(121, "FMA 2003")])
     assert len(grown) == 6 and grown.get(121).title == "FMA 2003" and len(catalog) == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("5114", 5114),  # a MAL id
+        (" 121 ", 121),
+        ("fullmetal alchemist", 121),  # an exact title beats the longer fuzzy one
+        ("attack on titn", 16498),  # a clear fuzzy lead
+        ("Fullmetal Alchemst Brotherhod", 5114),
+    ],
+)
+def test_resolve_finds_the_meant_anime(catalog: Catalog, query: str, expected: int) -> None:
+    found = catalog.resolve(query)
+    assert isinstance(found, Anime) and found.anime_id == expected
+
+
+def test_resolve_guesses_when_nothing_is_clear(catalog: Catalog) -> None:
+    assert catalog.resolve("Fullmetal") == TitleGuesses(
+        ("Fullmetal Alchemist: Brotherhood", "Fullmetal Alchemist"), ambiguous=True
+    )
+    assert catalog.resolve("zzzzqqqxx") == TitleGuesses((), ambiguous=False)
+    assert catalog.resolve("7") == TitleGuesses(())  # an id not in the catalog is a title
 
 
 def test_normalize_title() -> None:

@@ -17,7 +17,7 @@ CORE = Path(recommender.__file__).resolve().parent
 
 
 def _modules() -> list[str]:
-    return sorted(f"recommender.{m.name}" for m in pkgutil.iter_modules([str(CORE)]) if not m.ispkg)
+    return sorted(m.name for m in pkgutil.walk_packages([str(CORE)], "recommender."))
 
 
 def test_importing_every_core_module_loads_no_chat_library() -> None:
@@ -36,13 +36,17 @@ def test_importing_every_core_module_loads_no_chat_library() -> None:
 
 def test_core_source_never_imports_async_or_chat_packages() -> None:
     offenders = []
-    for path in sorted(CORE.glob("*.py")):
+    for path in sorted(CORE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in FORBIDDEN_SOURCE]
+            offenders += [
+                f"{path.relative_to(CORE)}: {n}"
+                for n in names
+                if n.split(".")[0] in FORBIDDEN_SOURCE
+            ]
     assert offenders == []
     assert len(_modules()) >= 10

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.kaggle import (
-    Interactions,
+from recommender.datasets import (
     ReadReport,
     SchemaError,
     detect_schema,
@@ -20,6 +19,7 @@ from recommender.kaggle import (
     read_status_names,
     read_synopses,
 )
+from recommender.interactions import Interactions
 from recommender.types import ListEntry, Status
 
 ANIMELIST = """user_id,anime_id,rating,watching_status,watched_episodes
@@ -427,9 +427,9 @@ def test_load_dataset_explicit_paths_override_folder(tmp_path: Path) -> None:
 def test_block_boundaries_do_not_change_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, name: str
 ) -> None:
-    import recommender.kaggle as kaggle
+    import recommender.datasets.blocks as blocks
 
-    monkeypatch.setattr(kaggle, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", block)
     inter, report = read_interactions(write(tmp_path, name, MALFORMED), progress=False)
     assert inter.anime_ids.tolist() == [10, 11, 17, 20]
     assert inter.episodes.tolist() == [12, 0, 32767, 3]

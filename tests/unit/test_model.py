@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from recommender.errors import TrainingError, UnknownAnime
-from recommender.model import Recommender, ServeParams, bpr_fold_in
-from recommender.train import TrainParams, serve_params, train_model
+from recommender.fold_in import bpr_fold_in
+from recommender.model import Recommender, ServeParams
+from recommender.params import TrainParams
+from recommender.train import serve_params, train_model
 from recommender.types import Filters, ListEntry, Status
 from tests.conftest import (
     TINY_ACTION,
@@ -92,33 +94,38 @@ def test_cold_person_gets_the_popular_page(tiny_model: Recommender) -> None:
     assert 13 not in ids(tiny_model.recommend(only_planned, 3))  # on their list
 
 
-def test_explain_names_a_liked_item(tiny_model: Recommender) -> None:
-    reasons = tiny_model.explain(ACTION_FAN, 4)
-    assert reasons
-    assert reasons[0].anime_id in {1, 2, 3}
-    assert reasons[0].contribution > 0
-    assert reasons[0].score == {1: 9, 2: 8, 3: 10}[reasons[0].anime_id]
+def because(picks: list, anime_id: int) -> tuple[int, ...]:  # type: ignore[type-arg]
+    return next(p.because for p in picks if p.anime_id == anime_id)
 
 
-def test_explain_only_counts_positive_items(tiny_model: Recommender) -> None:
+def test_picks_name_the_liked_items_behind_them(tiny_model: Recommender) -> None:
+    picks = tiny_model.recommend(ACTION_FAN, 2, explain=3)
+    assert ids(picks) == ids(tiny_model.recommend(ACTION_FAN, 2))  # reasons change no pick
+    reasons = because(picks, 4)
+    assert reasons and set(reasons) <= {1, 2, 3}
+    assert [len(p.because) for p in tiny_model.recommend(ACTION_FAN, 2, explain=1)] == [1, 1]
+    assert all(p.because == () for p in tiny_model.recommend(ACTION_FAN, 2))  # explain=0
+
+
+def test_reasons_only_count_positive_items(tiny_model: Recommender) -> None:
     entries = [*ACTION_FAN, ListEntry(6, Status.DROPPED, 2)]
-    assert 6 not in [r.anime_id for r in tiny_model.explain(entries, 4)]
-    liked = tiny_model.explain([], 4, liked=[1])
-    assert [(r.anime_id, r.liked) for r in liked] == [(1, True)]
+    assert 6 not in because(tiny_model.recommend(entries, 2, explain=3), 4)
+    liked = tiny_model.recommend([], 13, Filters(allow_nsfw=True), liked=[1], explain=3)
+    assert because(liked, 4) == (1,)
 
 
-def test_explain_of_unknown_or_cold_is_empty(tiny_model: Recommender) -> None:
-    assert tiny_model.explain(ACTION_FAN, TINY_UNKNOWN_ID) == []
-    assert tiny_model.explain(ACTION_FAN, TINY_COLD) == []
-    assert tiny_model.explain([], 4) == []
+def test_reasons_are_weighed_without_the_dislikes(tiny_model: Recommender) -> None:
+    plain = tiny_model.recommend(ACTION_FAN, 13, explain=3)
+    with_dislike = tiny_model.recommend(ACTION_FAN, 13, disliked=[5], explain=3)
+    assert 5 not in ids(with_dislike)
+    assert because(with_dislike, 4) == because(plain, 4)
 
 
-def test_explain_reuses_the_fold_in_for_the_same_list(tiny_model: Recommender) -> None:
-    entries = list(ACTION_FAN)
-    first = tiny_model._person(entries, (), ())
-    assert tiny_model._person(entries, (), ()) is first
-    entries.append(ListEntry(4, Status.COMPLETED, 9))  # mutated: recomputed
-    assert tiny_model._person(entries, (), ()) is not first
+def test_cold_and_content_only_picks_have_no_reasons(tiny_model: Recommender) -> None:
+    assert all(p.because == () for p in tiny_model.recommend([], 3, explain=3))
+    only_cold = Filters(include_genres=frozenset(tiny_model.catalog.get(TINY_COLD).genres))
+    picks = tiny_model.recommend(ACTION_FAN, 13, only_cold, explain=3)
+    assert TINY_COLD in ids(picks) and because(picks, TINY_COLD) == ()
 
 
 def test_similar_uses_the_model_for_known_anime(tiny_model: Recommender) -> None:
@@ -164,7 +171,7 @@ def test_other_algorithms_serve_the_same_api(
     model = train_model(tiny_interactions, tiny_catalog, params, progress=False)
     picks = ids(model.recommend(ACTION_FAN, 2, disliked=[4]))
     assert len(picks) == 2 and not {1, 2, 3, 4} & set(picks)
-    assert model.explain(ACTION_FAN, 5) is not None
+    assert all(set(p.because) <= {1, 2, 3} for p in model.recommend(ACTION_FAN, 2, explain=2))
     assert len(model.similar(1, 3)) == 3
 
 
@@ -196,12 +203,12 @@ def test_bpr_serves_with_its_own_fold_in_and_als_with_least_squares(
     params = replace(tiny_params, algorithm="bpr", bpr_factors=4, bpr_iterations=50)
     model = train_model(tiny_interactions, tiny_catalog, params, progress=False)
     assert set(ids(model.recommend(ACTION_FAN, 2))) == {4, 5}
-    reasons = model.explain(ACTION_FAN, 4)
-    assert reasons and {r.anime_id for r in reasons} <= {1, 2, 3}
+    reasons = because(model.recommend(ACTION_FAN, 2, explain=3), 4)
+    assert reasons and set(reasons) <= {1, 2, 3}
 
 
 def test_training_refuses_unusable_data(tiny_catalog) -> None:  # type: ignore[no-untyped-def]
-    from recommender.kaggle import Interactions
+    from recommender.interactions import Interactions
 
     planned = Interactions(
         np.array([1, 2], dtype=np.int32),

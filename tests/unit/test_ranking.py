@@ -6,8 +6,6 @@ import numpy as np
 
 from recommender.ranking import (
     bayesian_popularity,
-    drop_rows,
-    rows_of_ids,
     to_scored,
     top_rows,
     zscore_top,
@@ -30,17 +28,6 @@ def test_top_rows_skips_disallowed_and_non_finite() -> None:
 def test_top_rows_handles_zero_and_empty() -> None:
     assert top_rows(SCORES, np.ones(6, dtype=np.bool_), 0).tolist() == []
     assert top_rows(SCORES, np.zeros(6, dtype=np.bool_), 5).tolist() == []
-
-
-def test_drop_rows_copies() -> None:
-    allowed = np.ones(4, dtype=np.bool_)
-    out = drop_rows(allowed, np.array([1, 3]))
-    assert out.tolist() == [True, False, True, False]
-    assert allowed.all()
-
-
-def test_rows_of_ids_skips_unknown() -> None:
-    assert rows_of_ids({10: 0, 20: 1}, [20, 99, 10]).tolist() == [1, 0]
 
 
 def test_to_scored() -> None:

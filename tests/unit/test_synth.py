@@ -10,7 +10,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from recommender.kaggle import read_interactions
+from recommender.datasets import read_interactions
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,9 @@
-"""The ``animerec`` command: one subcommand per job, each implemented in the module that owns it.
+"""The ``animerec`` command: one subcommand per job, each in its own module.
 
 Every command module exposes ``add_arguments(parser, settings)`` and
 ``run(args, settings) -> int``. Modules are imported only for the chosen command
-(``--help`` stays fast).
+(``--help`` stays fast). ``train``, ``evaluate`` and ``ingest`` live in this package
+and turn Settings into plain arguments for the core (:mod:`recommender`).
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ __all__ = ["COMMANDS", "main"]
 #: name -> (module implementing it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": (
-        "recommender.ingest",
+        "bot.cli.ingest",
         "read Kaggle MyAnimeList CSVs (2016 or 2020, plain or .gz) and report counts and bad rows",
     ),
     "train": (
-        "recommender.train",
+        "bot.cli.train",
         "train the recommender (ALS by default, or BPR) and write a versioned model artifact",
     ),
     "evaluate": (
-        "recommender.evaluate",
+        "bot.cli.evaluate",
         "score the default model against baselines (strong-generalization protocol)",
     ),
     "build-default": (

@@ -1,0 +1,58 @@
+"""Training hyper-parameters: plain values, light to import (no numpy-heavy modules).
+
+The defaults are the tuned default model (docs/model.md). The artifact records them
+(``ModelInfo.params``) and the retrain job receives them as a dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from recommender.weighting import DEFAULT_POLICY, WeightPolicy
+
+__all__ = ["TrainParams"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainParams:
+    """Hyper-parameters (defaults: the tuned default model, docs/model.md)."""
+
+    algorithm: str = "als+ease"
+    factors: int = 64
+    regularization: float = 50.0
+    alpha: float = 8.0
+    iterations: int = 6
+    ease_lambda: float = 200.0
+    ease_kappa: float = 0.1
+    ease_keep: int = 200
+    blend_factors: float = 0.2
+    norm_top: int = 200
+    max_user_items: int = 500
+    als_max_users: int = 100_000
+    min_item_users: int = 3
+    bpr_factors: int = 128
+    bpr_learning_rate: float = 0.02
+    bpr_regularization: float = 0.01
+    bpr_iterations: int = 200
+    #: L2 on the person's vector in the serve-time BPR fold-in (fold_in.bpr_fold_in)
+    bpr_fold_in_regularization: float = 0.01
+    #: items sampled once per model as the fold-in's negatives
+    bpr_fold_in_negatives: int = 1000
+    seed: int = 0
+    threads: int = 0
+    policy: WeightPolicy = field(default=DEFAULT_POLICY)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (the policy as a nested dict)."""
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(values: dict[str, Any]) -> TrainParams:
+        """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
+        known = {k: v for k, v in values.items() if k in TrainParams.__dataclass_fields__}
+        policy = known.pop("policy", None)
+        params = TrainParams(**known)
+        if isinstance(policy, dict):
+            params = replace(params, policy=WeightPolicy(**policy))
+        return params
