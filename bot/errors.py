@@ -135,7 +135,10 @@ class BadUpload(AnimeBotError):
 
 
 class StartupError(RuntimeError):
-    """A front end could not start (e.g. an invalid token): ``str(error)`` is one clear line.
+    """Something animerec needs could not start (no model, an invalid token): ``str(error)``
+    is one clear line for the operator, and the process exits with ``exit_code``.
 
     Not an :class:`AnimeBotError`: chat error handlers never answer with it.
     """
+
+    exit_code = 2

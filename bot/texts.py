@@ -64,7 +64,8 @@ CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
 
-#: the /forget warning; each platform adds its own way to confirm.
+#: the /forget warning (``service.forget(confirmed=False)``); each platform adds its own way
+#: to confirm.
 FORGET_PROMPT = (
     "This deletes your linked list, your 👍/👎 and everything I stored about you. "
     "It cannot be undone."
@@ -120,10 +121,6 @@ UNKNOWN_ANIME = "anime #{anime_id}"
 NSFW_ALLOWED = "NSFW titles are now allowed here."
 NSFW_HIDDEN = "NSFW titles are now hidden here."
 
-FORGET_PROMPT = (
-    "This deletes your linked list, your 👍/👎 and everything I stored about you. "
-    "Send /forget confirm to go ahead."
-)
 FORGOTTEN = "Done: I have deleted everything I stored about you."
 FORGET_NOT_YOURS = "Only the person who asked can confirm that."
 
@@ -149,7 +146,6 @@ __all__ += [
     "FEEDBACK_UNDONE",
     "FILTERED_SUFFIX",
     "FORGET_NOT_YOURS",
-    "FORGET_PROMPT",
     "FORGOTTEN",
     "LINK_NEEDS_CLIENT_ID",
     "LINK_NEEDS_USERNAME",

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import Settings
+from bot.errors import StartupError
 
 __all__ = ["COMMANDS", "main"]
 
@@ -33,15 +34,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "score the default model against baselines (strong-generalization protocol)",
     ),
     "build-default": (
-        "bot.bootstrap",
+        "bot.cli.build_default",
         "build the embedded default (shipped sample -> trained model) when missing",
     ),
-    "chat": ("bot.frontends.console.chat", "chat in the terminal (the same commands as the bots)"),
+    "chat": ("bot.cli.chat", "chat in the terminal (the same commands as the bots)"),
     "run": (
-        "bot.app",
+        "bot.cli.run",
         "start the Discord/Telegram bots whose tokens are set, else the terminal chat",
     ),
-    "retrain": ("bot.retrain", "retrain now on Kaggle data + linked lists + feedback, gated swap"),
+    "retrain": (
+        "bot.cli.retrain",
+        "retrain now on Kaggle data + linked lists + feedback, gated swap",
+    ),
 }
 
 
@@ -82,5 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
         return int(module.run(args, settings) or 0)
+    except StartupError as error:
+        print(f"animerec: {error}", file=sys.stderr)
+        return StartupError.exit_code
     except KeyboardInterrupt:
         return 130

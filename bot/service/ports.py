@@ -1,7 +1,7 @@
 """The ports of the service layer: what it (and the retrainer) need from the outside.
 
 :class:`Store` is exactly what :class:`~bot.service.RecommendationService` and
-the retrainer (``bot.retrain``, ``bot.training_data``) call on storage;
+the retrainer (:mod:`bot.retrain`) call on storage;
 ``bot.storage.Storage`` implements it over SQLite and ``tests/fakes/store.py``
 in memory. :class:`ListFetcher` is where linked lists come from (the MAL client).
 The model's port is ``bot.model_slot.ServingModel``.
@@ -9,24 +9,49 @@ The model's port is ``bot.model_slot.ServingModel``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
-from bot.lists import AnimeList, AnimeListEntry
-from bot.storage import StoreStats, VoteMode, VoteOutcome
+from bot.lists import AnimeList, AnimeListEntry, ProgressFn
 from recommender.catalog import Anime
 
-__all__ = ["ListFetcher", "Progress", "Store"]
+__all__ = ["ListFetcher", "Store", "StoreStats", "VoteMode", "VoteOutcome"]
 
-#: Told how many list entries were fetched so far.
-Progress = Callable[[int], Awaitable[None] | None]
+
+#: How a vote applies: a reaction added, a reaction removed, a button pressed (toggles).
+VoteMode = Literal["set", "remove", "toggle"]
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    """What a vote on a card's message did.
+
+    ``anime_id`` is ``None`` when the message carries no such card; ``counted`` is
+    ``False`` when the voter is not the person the card was made for; ``value`` is
+    what the press stands for: +1, -1, or 0 for an undo.
+    """
+
+    anime_id: int | None
+    counted: bool
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Row counts for /about, the retrain schedule and logs."""
+
+    people: int
+    linked_lists: int
+    list_entries: int
+    feedback_events: int
 
 
 class ListFetcher(Protocol):
     """Where linked lists come from (the MAL client)."""
 
-    async def fetch_list(self, username: str, progress: Progress | None = None) -> AnimeList: ...
+    async def fetch_list(self, username: str, progress: ProgressFn | None = None) -> AnimeList: ...
 
 
 class Store(Protocol):

@@ -28,15 +28,14 @@ from bot.errors import (
     NotYours,
     UnknownTitle,
 )
-from bot.lists import AnimeList
+from bot.lists import AnimeList, ProgressFn
 from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, KeyedLocks
 from bot.service.filters import parse_filters
-from bot.service.ports import ListFetcher, Progress, Store
+from bot.service.ports import ListFetcher, Store, VoteMode
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
 from bot.service.wording import about_text, recommend_footer, recommend_header, vote_reply
 from bot.sources.mal_xml import check_export, parse_mal_export
-from bot.storage import VoteMode
 from recommender.catalog import Anime, TitleGuesses
 from recommender.types import Filters, ListEntry, Pick, Scored, Status
 
@@ -112,7 +111,7 @@ class RecommendationService:
     # ---- linking -----------------------------------------------------------------------------
 
     async def link(
-        self, user: UserRef, username: str, progress: Progress | None = None
+        self, user: UserRef, username: str, progress: ProgressFn | None = None
     ) -> LinkSummary:
         """Fetch a public MAL list and store it (replacing any earlier one)."""
         username = username.strip()

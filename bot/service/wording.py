@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.storage import StoreStats
+from bot.service.ports import StoreStats
 from recommender.model import ModelInfo
 
 __all__ = ["about_text", "recommend_footer", "recommend_header", "vote_reply"]

@@ -6,6 +6,7 @@ Use :class:`Storage`, a facade over one module per concern::
         person = await store.get_or_create_person("telegram", "12345")
 """
 
+from bot.service.ports import StoreStats, VoteMode, VoteOutcome
 from bot.storage.errors import StoreClosed, UnknownPerson
 from bot.storage.migrations import (
     MIGRATIONS_DIR,
@@ -14,10 +15,8 @@ from bot.storage.migrations import (
     apply_migrations,
     schema_version,
 )
-from bot.storage.privacy import StoreStats
 from bot.storage.store import Storage
 from bot.storage.suggestions import Suggestion
-from bot.storage.votes import VoteMode, VoteOutcome
 
 __all__ = [
     "MIGRATIONS_DIR",

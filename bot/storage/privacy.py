@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from bot.service.ports import StoreStats
 from bot.storage.connection import Database
 
 __all__ = ["Privacy", "StoreStats"]
-
-
-@dataclass(frozen=True, slots=True)
-class StoreStats:
-    """Row counts for /about, the retrain schedule and logs."""
-
-    people: int
-    linked_lists: int
-    list_entries: int
-    feedback_events: int
 
 
 class Privacy:

@@ -25,14 +25,15 @@ from types import TracebackType
 from typing import Self
 
 from bot.lists import AnimeList, AnimeListEntry
+from bot.service.ports import StoreStats, VoteMode, VoteOutcome
 from bot.storage.anime_cache import AnimeCache
 from bot.storage.chat_settings import ChatSettings
 from bot.storage.connection import Clock, Database, utcnow
 from bot.storage.lists import Lists
 from bot.storage.people import People
-from bot.storage.privacy import Privacy, StoreStats
+from bot.storage.privacy import Privacy
 from bot.storage.suggestions import Suggestion, Suggestions
-from bot.storage.votes import VoteMode, VoteOutcome, Votes
+from bot.storage.votes import Votes
 from recommender.catalog import Anime
 
 __all__ = ["Storage"]

@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Literal
 
 import aiosqlite
 
+from bot.service.ports import VoteMode, VoteOutcome
 from bot.storage.connection import Database, need_text
 from bot.storage.errors import StoreClosed, UnknownPerson
 from bot.storage.people import person_of
@@ -27,27 +26,11 @@ FEEDBACK_VALUES = frozenset({1, -1})
 
 #: ``set``: a reaction added; ``remove``: a reaction removed (undo that vote);
 #: ``toggle``: a button (pressing the active vote again undoes it).
-VoteMode = Literal["set", "remove", "toggle"]
-
 # The trigger feedback_supersede_previous (migrations/0001) marks the person's
 # previous active vote on the anime superseded, in the same statement.
 _INSERT_VOTE = (
     "INSERT INTO feedback (person_id, anime_id, value, source, created_at) VALUES (?, ?, ?, ?, ?)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class VoteOutcome:
-    """What a vote on a card's message did.
-
-    ``anime_id`` is ``None`` when the message carries no such card; ``counted`` is
-    ``False`` when the voter is not the person the card was made for; ``value`` is
-    what the press stands for: +1, -1, or 0 for an undo.
-    """
-
-    anime_id: int | None
-    counted: bool
-    value: int
 
 
 _Op = Callable[[aiosqlite.Connection], Awaitable[VoteOutcome | None]]

@@ -25,9 +25,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import StartupError
 from bot.config import Settings
-from bot.errors import NotYours
+from bot.errors import NotYours, StartupError
 from bot.frontends.discord.client import AnimeBot, DiscordFrontend
 from bot.lists import AnimeListEntry
 from bot.model_slot import ModelSlot

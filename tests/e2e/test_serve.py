@@ -8,21 +8,24 @@ of them stops serving after start: log why, stop the other, close everything, ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-import bot.app
-from bot.app import Frontend, Runtime, serve
+import bot.cli.run
+from bot.cli.run import serve
 from bot.config import Settings
+from bot.frontends import Frontend
 from bot.frontends.discord.client import DiscordFrontend
 from bot.frontends.telegram.app import TelegramFrontend
 from bot.model_slot import ModelSlot
+from bot.runtime import Runtime, open_runtime
 from tests.fakes.discord_http import FakeDiscord
 from tests.fakes.model import FakeModel
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -81,15 +84,16 @@ def settings(tmp_path: Path, discord_api: FakeDiscord, telegram_api: FakeTelegra
 def started(monkeypatch: pytest.MonkeyPatch) -> Started:
     """serve() with the FakeModel, recording the runtime and front ends it builds."""
     record = Started()
-    build: Callable[..., list[Frontend]] = bot.app.build_frontends
 
-    def recording_build(runtime: Runtime, **options: Any) -> list[Frontend]:
-        record.runtime = runtime
-        record.frontends = build(runtime, **options)
-        return record.frontends
+    @contextlib.asynccontextmanager
+    async def recording_open(settings: Settings, **options: Any) -> AsyncIterator[Runtime]:
+        options["models"] = ModelSlot(FakeModel())
+        async with open_runtime(settings, **options) as runtime:
+            record.runtime = runtime
+            record.frontends = list(runtime.frontends)
+            yield runtime
 
-    monkeypatch.setattr(bot.app, "load_serving_model", lambda settings: ModelSlot(FakeModel()))
-    monkeypatch.setattr(bot.app, "build_frontends", recording_build)
+    monkeypatch.setattr(bot.cli.run, "open_runtime", recording_open)
     return record
 
 
@@ -110,7 +114,7 @@ def assert_all_stopped(started: Started) -> None:
 
 
 def failure_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.app" and "failed" in r.msg]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.serving" and "failed" in r.msg]
 
 
 async def test_a_gateway_closed_for_good_stops_both_bots_and_exits_1(

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import StartupError
 from bot.config import Settings
+from bot.errors import StartupError
 from bot.frontends.telegram.app import TelegramFrontend, TokenRedactor, file_base_url
 from bot.frontends.telegram.handlers import COMMANDS
 from bot.lists import AnimeListEntry

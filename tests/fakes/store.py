@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.lists import AnimeList, AnimeListEntry
-from bot.storage import StoreStats, UnknownPerson, VoteMode, VoteOutcome
+from bot.service.ports import StoreStats, VoteMode, VoteOutcome
+from bot.storage import UnknownPerson
 from recommender.catalog import Anime
 
 __all__ = ["FakeStore"]

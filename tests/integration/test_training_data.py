@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from bot.lists import AnimeList, AnimeListEntry
+from bot.retrain.product_data import collect_product_data, missing_anime
 from bot.sources.mal import MalClient
 from bot.sources.mal_json import anime_from_mal
 from bot.storage import Storage
-from bot.training_data import collect_product_data, missing_anime
 from recommender.types import Status
 from tests.fakes.mal_server import DEFAULT_CLIENT_ID, FakeMal
 from tests.fakes.model import small_catalog

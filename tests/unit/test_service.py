@@ -19,11 +19,11 @@ from bot.errors import (
     UnknownMalUser,
     UnknownTitle,
 )
-from bot.lists import AnimeList, AnimeListEntry
+from bot.lists import AnimeList, AnimeListEntry, ProgressFn
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
 from bot.service import ChatRef, RecommendationService, UserRef
-from bot.service.ports import Progress, Store
+from bot.service.ports import Store
 from recommender.types import Status
 from tests.fakes.clock import ManualClock
 from tests.fakes.model import FakeModel
@@ -48,7 +48,7 @@ class FakeFetcher:
         }
         self.calls = 0
 
-    async def fetch_list(self, username: str, progress: Progress | None = None) -> AnimeList:
+    async def fetch_list(self, username: str, progress: ProgressFn | None = None) -> AnimeList:
         self.calls += 1
         if username not in self.lists:
             raise UnknownMalUser(username)
@@ -258,7 +258,7 @@ async def test_unlink_and_forget(service: RecommendationService, store: Store) -
         await service.unlink(ALICE)
     await service.link(ALICE, "alice_mal")
     assert "Unlinked" in await service.unlink(ALICE)
-    assert "confirm" in await service.forget(ALICE, confirmed=False)
+    assert "cannot be undone" in await service.forget(ALICE, confirmed=False)  # a warning only
     assert await store.find_person("console", "alice") is not None
     await service.forget(ALICE, confirmed=True)
     assert await store.find_person("console", "alice") is None

@@ -1,8 +1,7 @@
 """The terminal chat: the bots' commands typed as text (``+N`` / ``-N`` rate card N).
 
 :mod:`.conversation` parses a line and calls the service; :mod:`.terminal` is the
-read-answer loop and the plain rendering; :mod:`.chat` is the ``animerec chat``
-subcommand (imported on its own: it depends on the composition root).
+read-answer loop and the plain rendering (``animerec chat`` is :mod:`bot.cli.chat`).
 """
 
 from __future__ import annotations

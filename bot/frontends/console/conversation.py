@@ -22,7 +22,6 @@ from bot.texts import (
     CHATTER,
     CONSOLE_FORGET_ENDING,
     CONSOLE_HELP,
-    FORGET_PROMPT,
     LINK_PROGRESS,
     UNKNOWN_COMMAND,
 )
@@ -172,7 +171,8 @@ class Conversation:
 
     async def _forget(self, rest: str) -> list[Reply]:
         if rest.lower() != "confirm":
-            return [f"{FORGET_PROMPT} {CONSOLE_FORGET_ENDING}"]
+            prompt = await self.service.forget(self.user, confirmed=False)
+            return [f"{prompt} {CONSOLE_FORGET_ENDING}"]
         return [await self.service.forget(self.user, confirmed=True)]
 
     async def _about(self, _rest: str) -> list[Reply]:

@@ -20,7 +20,7 @@ from bot.frontends.discord.buttons import forget_view, send_page
 from bot.frontends.discord.render import CONTENT_LIMIT
 from bot.frontends.discord.replies import chat_ref, defer, say, user_ref
 from bot.service import RecommendationService
-from bot.texts import DISCORD_FORGET_ENDING, DISCORD_HELP, FORGET_PROMPT, LINK_PROGRESS
+from bot.texts import DISCORD_FORGET_ENDING, DISCORD_HELP, LINK_PROGRESS
 
 __all__ = ["AUTOCOMPLETE_CHOICES", "build_commands"]
 
@@ -107,7 +107,8 @@ def build_commands(service: RecommendationService) -> list[Command]:
     @app_commands.command(name="forget", description="Delete everything stored about you")
     async def forget(interaction: Interaction) -> None:
         await interaction.response.send_message(
-            f"{FORGET_PROMPT} {DISCORD_FORGET_ENDING}",
+            f"{await service.forget(user_ref(interaction), confirmed=False)} "
+            f"{DISCORD_FORGET_ENDING}",
             view=forget_view(interaction.user.id),
             ephemeral=True,
         )

@@ -39,7 +39,6 @@ from bot.frontends.telegram.updates import (
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.texts import (
     CHATTER,
-    FORGET_PROMPT,
     HELP,
     IMPORT_HINT,
     LINK_PROGRESS,
@@ -192,7 +191,8 @@ class CommandHandlers:
             await message.reply_text(await self.service.forget(user_ref(update), confirmed=True))
             return
         await message.reply_text(
-            f"{FORGET_PROMPT} {TELEGRAM_FORGET_ENDING}",
+            f"{await self.service.forget(user_ref(update), confirmed=False)} "
+            f"{TELEGRAM_FORGET_ENDING}",
             reply_markup=render.forget_keyboard(user_id(update)),
         )
 

@@ -20,9 +20,7 @@ serving model, ``CURRENT`` and the database as they were.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import logging
 import shutil
 import tempfile
@@ -31,22 +29,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Settings
 from bot.model_slot import ModelSlot
-from bot.storage import Storage
-from bot.training_data import FetchAnime, collect_product_data, missing_anime
+from bot.retrain.product_data import FetchAnime, collect_product_data, missing_anime
+from bot.service.ports import Store
 from recommender import retrain_job
 from recommender.artifact import load_model, set_current
 from recommender.catalog import Catalog
 from recommender.errors import JobFailed
 from recommender.retrain_job import DEFAULT_TOLERANCE, JobResult, JobSpec, gate
 
-__all__ = ["RetrainOutcome", "Retrainer", "add_arguments", "retrain_schedule", "run"]
+__all__ = ["RetrainOutcome", "Retrainer"]
 
 log = logging.getLogger(__name__)
-
-#: how often the schedule checks whether enough new data has come in
-CHECK_EVERY_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,7 @@ class Retrainer:
 
     def __init__(
         self,
-        store: Storage,
+        store: Store,
         models: ModelSlot,
         models_dir: Path,
         *,
@@ -174,78 +168,3 @@ async def _run_child(
     except asyncio.CancelledError:
         await asyncio.to_thread(job.kill)
         raise
-
-
-async def retrain_schedule(runtime: object, stop: asyncio.Event) -> None:
-    """Retrain every ``ANIMEREC_RETRAIN_EVERY`` hours, or sooner once enough new data came in."""
-    from bot.app import Runtime
-
-    assert isinstance(runtime, Runtime)
-    settings = runtime.settings
-    if settings.retrain_every_hours <= 0:
-        return
-    retrainer = make_retrainer(runtime.store, runtime.models, settings, runtime.fetch_anime)
-    every = settings.retrain_every_hours * 3600.0
-    last = time.monotonic()
-    baseline = await _data_volume(runtime.store)
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=min(CHECK_EVERY_SECONDS, every))
-        if stop.is_set():
-            return
-        volume = await _data_volume(runtime.store)
-        due = time.monotonic() - last >= every
-        enough = volume - baseline >= settings.retrain_min_new
-        if not (due or enough):
-            continue
-        try:
-            await retrainer.retrain()
-        except Exception:
-            log.exception("retrain failed; the serving model stays")
-        last, baseline = time.monotonic(), volume
-
-
-async def _data_volume(store: Storage) -> int:
-    stats = await store.stats()
-    return stats.list_entries + stats.feedback_events
-
-
-def make_retrainer(
-    store: Storage, models: ModelSlot, settings: Settings, fetch_anime: FetchAnime | None
-) -> Retrainer:
-    """A Retrainer configured from settings."""
-    return Retrainer(
-        store,
-        models,
-        settings.layout.models_dir,
-        base_folder=settings.kaggle_dir,
-        fetch_anime=fetch_anime,
-        tolerance=settings.retrain_tolerance,
-        work_dir=settings.data_dir,
-    )
-
-
-def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
-    """``animerec retrain`` options."""
-    parser.add_argument(
-        "--tolerance",
-        type=float,
-        default=None,
-        help="largest Recall@20 drop accepted against the serving model",
-    )
-
-
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """``animerec retrain``: one retrain now, with the gate; prints what happened."""
-    from bot.app import open_runtime
-
-    async def main() -> RetrainOutcome:
-        async with open_runtime(settings) as runtime:
-            retrainer = make_retrainer(runtime.store, runtime.models, settings, runtime.fetch_anime)
-            if args.tolerance is not None:
-                retrainer.tolerance = args.tolerance
-            return await retrainer.retrain()
-
-    outcome = asyncio.run(main())
-    print(outcome.reason)
-    return 0 if outcome.accepted else 1

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from bot.errors import AnimeBotError
-from bot.storage import Storage
+from bot.service.ports import Store
 from recommender.catalog import Anime, Catalog
 from recommender.interactions import Interactions
 from recommender.types import ListEntry, Status
@@ -51,7 +51,7 @@ def product_user_id(person_id: int) -> int:
     return -person_id
 
 
-async def collect_product_data(store: Storage) -> ProductData:
+async def collect_product_data(store: Store) -> ProductData:
     """Every linked list merged with every active vote, as interactions."""
     people: dict[int, dict[int, ListEntry]] = {}
     titles: dict[int, str] = {}
@@ -73,7 +73,7 @@ async def collect_product_data(store: Storage) -> ProductData:
 
 
 async def missing_anime(
-    store: Storage,
+    store: Store,
     catalog: Catalog,
     anime_ids: Iterable[int],
     titles: dict[int, str],
@@ -99,4 +99,3 @@ async def missing_anime(
                 log.info("no MAL details for anime %d: %s", anime_id, error.user_message)
         found.append(anime or Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}"))
     return found
-

@@ -1,7 +1,4 @@
-"""The ``animerec chat`` subcommand: the terminal chat over the local database and model.
-
-(Argument parsing only; it belongs with the other subcommands in ``bot/cli/``.)
-"""
+"""``animerec chat``: the terminal chat over the local database and model (no bots started)."""
 
 from __future__ import annotations
 
@@ -9,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from bot.app import open_runtime
 from bot.config import Settings
-from bot.frontends.console.terminal import quiet_logs_for_chat, run_console, terminal_conversation
+from bot.frontends.console import quiet_logs_for_chat, run_console, terminal_conversation
+from bot.runtime import open_runtime
 from bot.texts import CONSOLE_HELP
 
 __all__ = ["add_arguments", "run"]
@@ -28,7 +25,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     quiet_logs_for_chat(verbose=args.verbose)
 
     async def main() -> None:
-        async with open_runtime(settings, need_tokens=False) as runtime:
+        async with open_runtime(settings, with_bots=False) as runtime:
             conversation = terminal_conversation(runtime.service, args.user)
             await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 

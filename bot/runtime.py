@@ -1,0 +1,113 @@
+"""The composition root: the one place that builds animerec's objects and wires them together.
+
+Settings -> the serving model -> the database -> one HTTP client -> the MAL client ->
+the service -> the retrainer -> the front ends whose tokens are set. Resources open
+in that order and close in reverse (AsyncExitStack). Nothing imports this module but
+the command line (``bot.cli``): every other module gets what it needs passed in.
+Tests pass their own pieces (``models=``) the way cosmicpython's ``bootstrap`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+
+from bot.config import Settings
+from bot.errors import StartupError
+from bot.frontends import Frontend
+from bot.frontends.discord.client import DiscordFrontend
+from bot.frontends.telegram.app import TelegramFrontend
+from bot.model_slot import ModelSlot
+from bot.retrain import Retrainer
+from bot.service import RecommendationService
+from bot.sources.mal import MalClient
+from bot.storage import Storage
+from recommender.artifact import ArtifactError, load_current
+
+__all__ = ["HTTP_TIMEOUT", "Runtime", "build_frontends", "load_serving_model", "open_runtime"]
+
+HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything built once for a process; the front ends are built but not started."""
+
+    settings: Settings
+    store: Storage
+    http: httpx.AsyncClient
+    models: ModelSlot
+    service: RecommendationService
+    retrainer: Retrainer
+    frontends: tuple[Frontend, ...]
+
+
+def load_serving_model(settings: Settings) -> ModelSlot:
+    """The current model artifact in a slot; a StartupError saying how to build one if none."""
+    try:
+        return ModelSlot(load_current(settings.layout.models_dir))
+    except ArtifactError as error:
+        raise StartupError(
+            f"no usable model ({error}). Run `animerec build-default` "
+            "(or `make run`) to build the embedded default."
+        ) from None
+
+
+def build_frontends(
+    service: RecommendationService, settings: Settings, *, sync_commands: bool = False
+) -> tuple[Frontend, ...]:
+    """One front end per platform whose token is set (Telegram first, then Discord)."""
+    frontends: list[Frontend] = []
+    telegram_token = Settings.secret(settings.telegram_token)
+    if telegram_token:
+        frontends.append(TelegramFrontend(service, settings, telegram_token))
+    discord_token = Settings.secret(settings.discord_token)
+    if discord_token:
+        frontends.append(
+            DiscordFrontend(service, settings, discord_token, sync_commands=sync_commands)
+        )
+    return tuple(frontends)
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    models: ModelSlot | None = None,
+    with_bots: bool = True,
+    sync_commands: bool = False,
+) -> AsyncIterator[Runtime]:
+    """Build everything from ``settings``; close it in reverse on exit.
+
+    Args:
+        settings: the configuration.
+        models: the model slot to serve (default: the current artifact on disk).
+        with_bots: build the Discord/Telegram front ends whose tokens are set
+            (``animerec chat`` and ``animerec retrain`` need none).
+        sync_commands: push Discord's application commands when it starts.
+    """
+    models = models if models is not None else load_serving_model(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    async with contextlib.AsyncExitStack() as stack:
+        store = await Storage.open(settings.database)
+        stack.push_async_callback(store.close)
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=HTTP_TIMEOUT))
+        client_id = Settings.secret(settings.mal_client_id)
+        mal = MalClient(http, client_id, settings.mal_api_base_url) if client_id else None
+        service = RecommendationService(store, models, mal, page_size=settings.page_size)
+        retrainer = Retrainer(
+            store,
+            models,
+            settings.layout.models_dir,
+            base_folder=settings.kaggle_dir,
+            fetch_anime=mal.fetch_anime if mal is not None else None,
+            tolerance=settings.retrain_tolerance,
+            work_dir=settings.data_dir,
+        )
+        frontends = (
+            build_frontends(service, settings, sync_commands=sync_commands) if with_bots else ()
+        )
+        yield Runtime(settings, store, http, models, service, retrainer, frontends)
