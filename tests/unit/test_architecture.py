@@ -148,3 +148,104 @@ def test_no_import_cycles_in_bot_or_recommender() -> None:
 def test_no_module_is_a_god_file(name: str) -> None:
     lines = len(module_files()[name].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_MODULE_LINES, f"{name} has {lines} lines (split it along its seams)"
+
+
+#: What each layer must not import (a prefix names a package and everything under it).
+#: docs/architecture.md draws the same picture.
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "recommender": ("bot",),
+    "bot.lists": ("bot.",),
+    "bot.errors": ("bot.",),
+    "bot.texts": ("bot.",),
+    "bot.config": ("bot.",),
+    "bot.model_slot": ("bot.",),
+    "bot.storage": (
+        "bot.service.recommendation",
+        "bot.frontends",
+        "bot.sources",
+        "bot.errors",
+        "bot.retrain",
+        "bot.serving",
+        "bot.runtime",
+        "bot.cli",
+    ),
+    "bot.sources": (
+        "bot.storage",
+        "bot.service",
+        "bot.frontends",
+        "bot.retrain",
+        "bot.serving",
+        "bot.runtime",
+        "bot.cli",
+    ),
+    "bot.service": (
+        "bot.storage",
+        "bot.frontends",
+        "bot.retrain",
+        "bot.serving",
+        "bot.runtime",
+        "bot.cli",
+        "bot.config",
+    ),
+    "bot.retrain": (
+        "bot.storage",
+        "bot.service.recommendation",
+        "bot.frontends",
+        "bot.serving",
+        "bot.runtime",
+        "bot.cli",
+    ),
+    "bot.frontends": (
+        "bot.storage",
+        "bot.sources",
+        "bot.retrain",
+        "bot.serving",
+        "bot.runtime",
+        "bot.cli",
+    ),
+    "bot.serving": ("bot.storage", "bot.sources", "bot.runtime", "bot.cli"),
+    "bot.runtime": ("bot.cli",),
+}
+#: Third-party libraries that belong to one layer only.
+LIBRARY_HOMES: dict[str, tuple[str, ...]] = {
+    "aiosqlite": ("bot.storage",),
+    "sqlite3": ("bot.storage", "recommender"),
+    "httpx": ("bot.sources", "bot.runtime"),
+    "discord": ("bot.frontends.discord",),
+    "telegram": ("bot.frontends.telegram",),
+    "aiohttp": ("bot.frontends.discord",),
+    "argparse": ("bot.cli",),
+}
+
+
+def _under(name: str, prefix: str) -> bool:
+    if prefix.endswith("."):
+        return name.startswith(prefix)
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def test_each_layer_imports_only_downward() -> None:
+    broken = []
+    for module, targets in import_graph().items():
+        for layer, forbidden in FORBIDDEN.items():
+            if _under(module, layer):
+                broken += [
+                    f"{module} -> {t}" for t in targets if any(_under(t, f) for f in forbidden)
+                ]
+    assert broken == [], "\n".join(broken)
+
+
+def test_only_the_command_line_builds_the_runtime() -> None:
+    importers = [m for m, targets in import_graph().items() if "bot.runtime" in targets]
+    assert importers and all(_under(m, "bot.cli") for m in importers)
+
+
+def test_libraries_stay_in_their_layer() -> None:
+    modules = module_files()
+    misplaced = []
+    for name, file in modules.items():
+        imported = {n.split(".")[0] for n in _imported_names(name, file)}
+        for library, homes in LIBRARY_HOMES.items():
+            if library in imported and not any(_under(name, home) for home in homes):
+                misplaced.append(f"{name} imports {library}")
+    assert misplaced == [], "\n".join(misplaced)
