@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-__all__ = ["LIST_STATUSES", "Filters", "ListEntry", "Pick", "Scored", "Status"]
+__all__ = ["ANIME_TYPES", "LIST_STATUSES", "Filters", "ListEntry", "Pick", "Scored", "Status"]
 
 
 class Status(IntEnum):
@@ -40,6 +40,16 @@ class Status(IntEnum):
 
 
 #: the statuses a MAL list or a Kaggle file can hold (not the feedback codes)
+#: The catalog's anime types, by the lower-case word people (and MAL's ``media_type``) use.
+ANIME_TYPES: dict[str, str] = {
+    "tv": "TV",
+    "movie": "Movie",
+    "ova": "OVA",
+    "ona": "ONA",
+    "special": "Special",
+    "music": "Music",
+}
+
 LIST_STATUSES: tuple[Status, ...] = (
     Status.WATCHING,
     Status.COMPLETED,

@@ -16,18 +16,10 @@ import shlex
 from collections.abc import Callable
 
 from bot.errors import InvalidInput
-from recommender.types import Filters
+from recommender.types import ANIME_TYPES, Filters
 
-__all__ = ["MAX_FILTER_TEXT", "TYPES", "parse_filters"]
+__all__ = ["MAX_FILTER_TEXT", "parse_filters"]
 
-TYPES = {
-    "tv": "TV",
-    "movie": "Movie",
-    "ova": "OVA",
-    "ona": "ONA",
-    "special": "Special",
-    "music": "Music",
-}
 MAX_FILTER_TEXT = 300
 _COUNT = re.compile(r"^(\d+(?:\.\d+)?)([km]?)$")
 _MIN_FORMS = (re.compile(r"^(?:min|members|min_members)(?::|>=|>|=)(.+)$"), re.compile(r"^(.+)\+$"))
@@ -60,11 +52,11 @@ def parse_filters(
         word = raw.strip().lower()
         if not word:
             continue
-        if word.startswith("type:") and word[5:] in TYPES:
-            types.add(TYPES[word[5:]])
+        if word.startswith("type:") and word[5:] in ANIME_TYPES:
+            types.add(ANIME_TYPES[word[5:]])
             continue
-        if word in TYPES:
-            types.add(TYPES[word])
+        if word in ANIME_TYPES:
+            types.add(ANIME_TYPES[word])
             continue
         count = next(
             (c for form in _MIN_FORMS if (m := form.match(word)) and (c := _count(m.group(1)))),

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.lists import AnimeListEntry
 from recommender.catalog import Anime
-from recommender.types import Status
+from recommender.types import ANIME_TYPES, Status
 
 __all__ = ["ANIME_FIELDS", "Malformed", "anime_from_mal", "parse_anime", "parse_list_page"]
 
@@ -24,15 +24,7 @@ ANIME_FIELDS = (
 )
 
 #: MAL ``media_type`` -> catalog ``type`` (anything else is ``"Unknown"``).
-_MEDIA_TYPES = {
-    "tv": "TV",
-    "movie": "Movie",
-    "ova": "OVA",
-    "ona": "ONA",
-    "special": "Special",
-    "music": "Music",
-    "tv_special": "Special",
-}
+_MEDIA_TYPES = {**ANIME_TYPES, "tv_special": "Special"}
 
 
 class Malformed(Exception):
