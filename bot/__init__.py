@@ -1,8 +1,9 @@
-"""animerec's async application: config, chat service, storage, list sources, front ends."""
+"""animerec's async application: config, chat service, storage, list sources, front ends.
 
-import os
+Importing :mod:`recommender` first pins BLAS to one thread before numpy loads (the one
+place that does it in code).
+"""
 
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import recommender  # noqa: F401  (pins BLAS threads: see recommender/__init__.py)
 
 __all__: list[str] = []

@@ -64,7 +64,7 @@ def binary_matrix(train: Interactions) -> tuple[sp.csr_matrix, NDArray[np.int64]
     return x, item_ids
 
 
-class _ItemItem:
+class _ColumnScorer:
     """Shared scoring for item-item baselines: ``score = x · S`` over the person's items."""
 
     name = "item-item"
@@ -82,7 +82,7 @@ class _ItemItem:
         return np.asarray([col[a] for a in person.anime_ids.tolist() if a in col], dtype=np.int64)
 
 
-class Popularity(_ItemItem):
+class Popularity(_ColumnScorer):
     """Most popular first (list entries of any status among training users)."""
 
     name = "popularity"
@@ -96,7 +96,7 @@ class Popularity(_ItemItem):
         return self._counts
 
 
-class ItemKNN(_ItemItem):
+class ItemKNN(_ColumnScorer):
     """``implicit.nearest_neighbours.CosineRecommender`` on the binary matrix."""
 
     name = "item-knn"
@@ -123,7 +123,7 @@ class ItemKNN(_ItemItem):
         return np.asarray(self._sim[cols].sum(axis=0), dtype=np.float32).ravel()
 
 
-class EaseBaseline(_ItemItem):
+class EaseBaseline(_ColumnScorer):
     """EASE on the binary matrix (the reference baseline: lambda 200, no frequency term)."""
 
     name = "ease"
