@@ -52,7 +52,7 @@ __all__ = ["COMMANDS", "CommandHandlers"]
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "what this bot does"),
     ("help", "all commands"),
-    ("link", "link your public MyAnimeList list: /link <mal_username>"),
+    ("link", "link your MAL or AniList list: /link <mal_username> or /link anilist:<name>"),
     ("unlink", "drop your linked list"),
     ("recommend", "a page of picks, e.g. /recommend action -romance tv"),
     ("more", "the next page, no repeats"),
