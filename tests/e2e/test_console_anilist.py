@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from bot.config import Settings
 from bot.frontends.console import Conversation, run_console
 from bot.model_slot import ModelSlot
 from bot.ratelimit import Cooldown
+from bot.runtime import open_runtime
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.sources.anilist import AniListClient
 from bot.storage import Storage
@@ -118,3 +120,28 @@ async def test_each_anilist_failure_is_answered_clearly_and_keeps_the_list(
     page = out.split("> /recommend")[1]
     assert "Picks for you" in page and "Fullmetal Alchemist" in page
     assert not {"1", "2", "3"} & set(card_ids(page))
+
+
+async def test_the_composition_root_wires_anilist_from_settings(tmp_path: Path) -> None:
+    """``animerec chat`` as built by bot.runtime: ANILIST_API_URL set, no MAL_CLIENT_ID."""
+    async with FakeAniList() as anilist:
+        anilist.add_user("aliceal", ALICE_LIST)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            ANIMEREC_DATA_DIR=tmp_path,
+            MAL_CLIENT_ID=None,
+            ANILIST_API_URL=anilist.url,
+        )
+        async with open_runtime(settings, models=ModelSlot(FakeModel()), with_bots=False) as rt:
+            conversation = Conversation(
+                rt.service, UserRef("console", "me"), ChatRef("console", "t")
+            )
+            out = io.StringIO()
+            script = "/link anilist:aliceal\n/link alice_mal\n/recommend\n"
+            await run_console(conversation, io.StringIO(script), out, interactive=False)
+        assert len(anilist.requests_for("aliceal")) == 1  # 4 entries: one chunk of 500
+    text = out.getvalue()
+    assert "Linked aliceal (AniList): 3 entries" in text
+    assert "needs a MAL client id" in text
+    assert "Picks for you" in text.split("> /recommend")[1]
+    assert Settings(_env_file=None).anilist_api_url == "https://graphql.anilist.co"  # type: ignore[call-arg]

@@ -178,6 +178,7 @@ class FakeAniList:
         self._faults: list[_Fault] = []
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -191,6 +192,10 @@ class FakeAniList:
         if server is None:
             return
         server.close()
+        for writer in list(self._writers):  # idle keep-alive connections end at EOF
+            writer.close()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=1.0)
         for task in list(self._connections):
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
@@ -373,6 +378,7 @@ class FakeAniList:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        self._writers.add(writer)
         try:
             while True:
                 try:
@@ -394,6 +400,7 @@ class FakeAniList:
             return
         finally:
             self._connections.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

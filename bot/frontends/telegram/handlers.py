@@ -128,7 +128,7 @@ class CommandHandlers:
         if not username:  # the service explains the command
             await self.service.link(user_ref(update), username)
             return
-        status = await self.replies.show_status(update, "Fetching your list from MyAnimeList...")
+        status = await self.replies.show_status(update, "Fetching your list...")
 
         async def report(count: int) -> None:
             with contextlib.suppress(TelegramError):
