@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     mal_api_base_url: str = Field(
         default="https://api.myanimelist.net/v2", alias="MAL_API_BASE_URL"
     )
+    anilist_api_url: str = Field(default="https://graphql.anilist.co", alias="ANILIST_API_URL")
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )

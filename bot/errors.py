@@ -13,9 +13,9 @@ bug: front ends log it with a traceback and answer with an apology.
   - :class:`NotLinked` (a command needs a linked list)
   - :class:`NotAllowed` (e.g. a chat setting only admins may change)
     - :class:`NotYours` (a button on a page or prompt made for someone else)
-  - :class:`PrivateList` (MAL 403 for a list)
-  - :class:`UpstreamUnavailable` (MAL down, 5xx, timeouts, malformed answers)
-    - :class:`UpstreamRateLimited` (MAL throttling after bounded retries)
+  - :class:`PrivateList` (MAL 403 for a list, an AniList private profile)
+  - :class:`UpstreamUnavailable` (MAL/AniList down, 5xx, timeouts, malformed answers)
+    - :class:`UpstreamRateLimited` (MAL/AniList throttling after bounded retries)
   - :class:`TooManyRequests` (our own per-person limit; carries ``retry_after``)
   - :class:`BadUpload` (a MAL XML export we cannot read)
 
@@ -103,10 +103,11 @@ class NotLinked(AnimeBotError):
 
 
 class PrivateList(AnimeBotError):
-    def __init__(self, username: str) -> None:
+    def __init__(self, username: str, message: str | None = None) -> None:
         self.username = username
         super().__init__(
-            f"“{username}”'s anime list is private. Make it public on MyAnimeList, "
+            message
+            or f"“{username}”'s anime list is private. Make it public on MyAnimeList, "
             "or upload your MAL XML export instead."
         )
 
@@ -116,10 +117,10 @@ class UpstreamUnavailable(AnimeBotError):
 
 
 class UpstreamRateLimited(UpstreamUnavailable):
-    def __init__(self, retry_after: float | None = None) -> None:
+    def __init__(self, retry_after: float | None = None, site: str = "MyAnimeList") -> None:
         self.retry_after = retry_after
         wait = f" in about {int(retry_after) + 1} s" if retry_after else " in a minute"
-        super().__init__(f"MyAnimeList is rate-limiting us. Please try again{wait}.")
+        super().__init__(f"{site} is rate-limiting us. Please try again{wait}.")
 
 
 class TooManyRequests(AnimeBotError):

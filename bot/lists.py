@@ -36,8 +36,13 @@ class AnimeListEntry:
 
 @dataclass(frozen=True, slots=True)
 class AnimeList:
-    """A whole list fetched from one source (``"mal"`` or ``"mal_xml"``)."""
+    """A whole list fetched from one source (``"mal"``, ``"mal_xml"`` or ``"anilist"``).
+
+    ``left_out`` counts entries the source had but that could not be kept (AniList
+    anime without a MAL id).
+    """
 
     username: str
     source: str
     entries: tuple[AnimeListEntry, ...]
+    left_out: int = 0

@@ -1,9 +1,10 @@
 """The composition root: the one place that builds animerec's objects and wires them together.
 
-Settings -> the serving model -> the database -> one HTTP client -> the MAL client ->
-the service -> the retrainer -> the front ends whose tokens are set. Resources open
-in that order and close in reverse (AsyncExitStack). Nothing imports this module but
-the command line (``bot.cli``): every other module gets what it needs passed in.
+Settings -> the serving model -> the database -> one HTTP client -> the MAL client (when
+MAL_CLIENT_ID is set) and the AniList client (always: it needs no key) -> the service ->
+the retrainer -> the front ends whose tokens are set. Resources open in that order and
+close in reverse (AsyncExitStack). Nothing imports this module but the command line
+(``bot.cli``): every other module gets what it needs passed in.
 Tests pass their own pieces (``models=``) the way cosmicpython's ``bootstrap`` does.
 """
 
@@ -23,6 +24,7 @@ from bot.frontends.telegram.app import TelegramFrontend
 from bot.model_slot import ModelSlot
 from bot.retrain import Retrainer
 from bot.service import RecommendationService
+from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
 from bot.storage import Storage
 from recommender.artifact import ArtifactError, load_current
@@ -97,7 +99,10 @@ async def open_runtime(
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=HTTP_TIMEOUT))
         client_id = Settings.secret(settings.mal_client_id)
         mal = MalClient(http, client_id, settings.mal_api_base_url) if client_id else None
-        service = RecommendationService(store, models, mal, page_size=settings.page_size)
+        anilist = AniListClient(http, settings.anilist_api_url)
+        service = RecommendationService(
+            store, models, mal, anilist=anilist, page_size=settings.page_size
+        )
         retrainer = Retrainer(
             store,
             models,

@@ -25,9 +25,10 @@ __all__ = [
 # ---- front ends ------------------------------------------------------------------------------
 
 #: /help on Telegram.
-HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
+HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList taste.
 
 /link <mal_username>  link your public MAL list (or send your MAL XML export file)
+/link anilist:<name>  link your public AniList list instead
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more                 the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
@@ -37,9 +38,10 @@ HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
 /about                the model and what it has learnt"""
 
 #: /help on Discord (slash commands: the export is an attachment of /link).
-DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
+DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList taste.
 
-/link <mal_username>  link your public MAL list (or attach your MAL XML export)
+/link <username> [site]  link your public MAL list (or attach your MAL XML export);
+                      site: AniList links your public AniList list instead
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more [filters]       the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
@@ -49,9 +51,10 @@ DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
 /about                the model and what it has learnt"""
 
 #: /help in the terminal chat.
-CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList taste.
+CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList taste.
 
 /link <mal_username>  link your public MAL list
+/link anilist:<name>  link your public AniList list instead
 /import <path>        link a MAL XML export file instead
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more                 the next page, no repeats
@@ -90,11 +93,41 @@ STALE_COMMANDS = "That command has changed since your Discord loaded it. Reload 
 
 # ---- service replies -------------------------------------------------------------------------
 
-LINK_NEEDS_USERNAME = "Tell me your MyAnimeList username: /link <mal_username>"
-LINK_NEEDS_CLIENT_ID = (
-    "Linking by username needs a MAL client id (MAL_CLIENT_ID), which this bot "
-    "does not have. Upload your MAL XML export instead."
+LINK_NEEDS_USERNAME = (
+    "Tell me your username: /link <mal_username>, or /link anilist:<name> for AniList"
 )
+LINK_NEEDS_CLIENT_ID = (
+    "Linking by MyAnimeList username needs a MAL client id (MAL_CLIENT_ID), which this bot "
+    "does not have. Upload your MAL XML export instead, or link AniList: /link anilist:<name>"
+)
+#: ``/link kitsu:name``: a site prefix we do not know (``{site}``: as typed, cut short).
+LINK_UNKNOWN_SITE = (
+    "I can't link lists from “{site}”. Use /link <mal_username> or /link anilist:<name>"
+)
+#: the /link summary's name of the list (``{username}``) per site
+LINKED_NAME = {"mal": "{username}", "anilist": "{username} (AniList)"}
+#: added to the /link summary when entries were left out
+LINK_LEFT_OUT = " {count:,} {entries} without a MyAnimeList id left out."
+
+# ---- AniList (bot.sources.anilist) ---------------------------------------------------------
+
+ANILIST_INVALID_USERNAME = (
+    "“{shown}” is not a valid AniList username (2-20 characters: letters, digits, _ or -)."
+)
+ANILIST_UNKNOWN_USER = "AniList has no user called “{username}”. Check the spelling?"
+ANILIST_PRIVATE = (
+    "“{username}”'s AniList profile is private. Make it public in your AniList settings "
+    "and try again."
+)
+ANILIST_DOWN = "AniList is not answering right now. Please try again in a few minutes."
+ANILIST_SLOW = "AniList took too long to answer. Please try again in a few minutes."
+ANILIST_UNREADABLE = "AniList sent something I could not read. Please try again later."
+ANILIST_DISABLED = (
+    "AniList has switched its API off for now (“temporarily disabled”). "
+    "Please try again later, or link your MyAnimeList list instead."
+)
+#: an error AniList explained (``{reason}``: its own words, cut short).
+ANILIST_REFUSED = "AniList refused the request: {reason}"
 UNLINKED = "Unlinked. Your 👍/👎 are kept; /forget deletes everything."
 
 PICKS_HEADER = "Picks for you"
@@ -138,6 +171,14 @@ __all__ += [
     "ABOUT_MODEL",
     "ABOUT_QUALITY",
     "ABOUT_TRAINED_ON",
+    "ANILIST_DISABLED",
+    "ANILIST_DOWN",
+    "ANILIST_INVALID_USERNAME",
+    "ANILIST_PRIVATE",
+    "ANILIST_REFUSED",
+    "ANILIST_SLOW",
+    "ANILIST_UNKNOWN_USER",
+    "ANILIST_UNREADABLE",
     "COLD_FOOTER",
     "FEEDBACK_DISLIKED",
     "FEEDBACK_IS_A_THUMB",
@@ -147,8 +188,11 @@ __all__ += [
     "FILTERED_SUFFIX",
     "FORGET_NOT_YOURS",
     "FORGOTTEN",
+    "LINKED_NAME",
+    "LINK_LEFT_OUT",
     "LINK_NEEDS_CLIENT_ID",
     "LINK_NEEDS_USERNAME",
+    "LINK_UNKNOWN_SITE",
     "MORE_HEADER",
     "NOTHING_LEFT_FOOTER",
     "NOTHING_SIMILAR_FOOTER",

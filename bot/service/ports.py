@@ -3,7 +3,8 @@
 :class:`Store` is exactly what :class:`~bot.service.RecommendationService` and
 the retrainer (:mod:`bot.retrain`) call on storage;
 ``bot.storage.Storage`` implements it over SQLite and ``tests/fakes/store.py``
-in memory. :class:`ListFetcher` is where linked lists come from (the MAL client).
+in memory. :class:`ListFetcher` is where linked lists come from: one per :data:`Site`
+(the MAL client, the AniList client).
 The model's port is ``bot.model_slot.ServingModel``.
 """
 
@@ -17,7 +18,12 @@ from typing import Literal, Protocol
 from bot.lists import AnimeList, AnimeListEntry, ProgressFn
 from recommender.catalog import Anime
 
-__all__ = ["ListFetcher", "Store", "StoreStats", "VoteMode", "VoteOutcome"]
+__all__ = ["SITES", "ListFetcher", "Site", "Store", "StoreStats", "VoteMode", "VoteOutcome"]
+
+#: A site lists can be linked from by username.
+Site = Literal["mal", "anilist"]
+#: Every :data:`Site`, the default (``/link <name>``) first.
+SITES: tuple[Site, ...] = ("mal", "anilist")
 
 
 #: How a vote applies: a reaction added, a reaction removed, a button pressed (toggles).
@@ -49,7 +55,7 @@ class StoreStats:
 
 
 class ListFetcher(Protocol):
-    """Where linked lists come from (the MAL client)."""
+    """Where one site's linked lists come from (``MalClient``, ``AniListClient``)."""
 
     async def fetch_list(self, username: str, progress: ProgressFn | None = None) -> AnimeList: ...
 

@@ -32,14 +32,14 @@ from bot.lists import AnimeList, ProgressFn
 from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, KeyedLocks
 from bot.service.filters import parse_filters
-from bot.service.ports import ListFetcher, Store, VoteMode
+from bot.service.ports import ListFetcher, Site, Store, VoteMode
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
 from bot.service.wording import about_text, recommend_footer, recommend_header, vote_reply
 from bot.sources.mal_xml import check_export, parse_mal_export
 from recommender.catalog import Anime, TitleGuesses
 from recommender.types import Filters, ListEntry, Pick, Scored, Status
 
-__all__ = ["ChatRef", "RecommendationService", "UserRef"]
+__all__ = ["ChatRef", "RecommendationService", "UserRef", "parse_link_target"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class RecommendationService:
         models: ModelSlot,
         fetcher: ListFetcher | None,
         *,
+        anilist: ListFetcher | None = None,
         page_size: int = 8,
         link_cooldown: Cooldown | None = None,
         recommend_cooldown: Cooldown | None = None,
@@ -93,6 +94,7 @@ class RecommendationService:
         self.store = store
         self.models = models
         self.fetcher = fetcher
+        self.fetchers: dict[Site, ListFetcher | None] = {"mal": fetcher, "anilist": anilist}
         self.page_size = page_size
         self._link_cooldown = link_cooldown or Cooldown(interval=30.0, burst=2)
         self._recommend_cooldown = recommend_cooldown or Cooldown(interval=3.0, burst=4)
@@ -111,18 +113,26 @@ class RecommendationService:
     # ---- linking -----------------------------------------------------------------------------
 
     async def link(
-        self, user: UserRef, username: str, progress: ProgressFn | None = None
+        self,
+        user: UserRef,
+        username: str,
+        progress: ProgressFn | None = None,
+        *,
+        site: Site = "mal",
     ) -> LinkSummary:
-        """Fetch a public MAL list and store it (replacing any earlier one)."""
-        username = username.strip()
-        if not username:
-            raise InvalidInput(texts.LINK_NEEDS_USERNAME)
-        if self.fetcher is None:
+        """Fetch a public list and store it (replacing any earlier one only once it is read).
+
+        ``username`` may name its site: ``anilist:<name>`` or ``mal:<name>``; without a
+        prefix the list is on ``site`` (MyAnimeList unless a front end chose otherwise).
+        """
+        site, username = parse_link_target(username, site)
+        fetcher = self.fetchers[site]
+        if fetcher is None:  # only MAL needs a key; AniList is always there
             raise InvalidInput(texts.LINK_NEEDS_CLIENT_ID)
         self._link_cooldown.hit(("link", user.platform, user.user_id))
         person = await self._person(user)
         async with self._person_locks(person):
-            fetched = await self.fetcher.fetch_list(username, progress)
+            fetched = await fetcher.fetch_list(username, progress)
             await self.store.replace_list(person, fetched)
         return self._summary(fetched)
 
@@ -148,6 +158,8 @@ class RecommendationService:
             completed=sum(e.status is Status.COMPLETED for e in fetched.entries),
             mean_score=sum(scores) / len(scores) if scores else None,
             unknown_to_model=sum(e.anime_id not in catalog for e in fetched.entries),
+            source=fetched.source,
+            left_out=fetched.left_out,
         )
 
     async def unlink(self, user: UserRef) -> str:
@@ -404,3 +416,24 @@ class RecommendationService:
         """Model version, training date and quality, and what it has learnt from."""
         model = self.models.current
         return about_text(model.info, await self.store.stats(), len(model.catalog))
+
+
+def parse_link_target(text: str, default: Site = "mal") -> tuple[Site, str]:
+    """``"anilist:name"`` -> ``("anilist", "name")``; no known prefix: ``(default, text)``.
+
+    Raises:
+        InvalidInput: no username, or a prefix naming a site we cannot link.
+    """
+    text = text.strip()
+    prefix, colon, rest = text.partition(":")
+    site: Site = default
+    if colon:
+        key = prefix.strip().lower()
+        known = {"mal": "mal", "myanimelist": "mal", "anilist": "anilist", "al": "anilist"}
+        if key not in known:
+            raise InvalidInput(texts.LINK_UNKNOWN_SITE.format(site=prefix.strip()[:30]))
+        site = cast(Site, known[key])
+        text = rest.strip()
+    if not text:
+        raise InvalidInput(texts.LINK_NEEDS_USERNAME)
+    return site, text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import texts
 from recommender.catalog import Anime
 
 __all__ = ["Card", "FeedbackResult", "LinkSummary", "Page"]
@@ -81,14 +82,26 @@ class LinkSummary:
     completed: int
     mean_score: float | None
     unknown_to_model: int
+    #: where the list came from (``"mal"``, ``"mal_xml"``, ``"anilist"``)
+    source: str = "mal"
+    #: entries the site had but that could not be kept (AniList anime without a MAL id)
+    left_out: int = 0
 
     @property
     def text(self) -> str:
         """The reply to /link."""
         mean = f", mean score {self.mean_score:.1f}" if self.mean_score is not None else ""
+        name = texts.LINKED_NAME.get(self.source, "{username}").format(username=self.username)
+        left_out = (
+            texts.LINK_LEFT_OUT.format(
+                count=self.left_out, entries="entry" if self.left_out == 1 else "entries"
+            )
+            if self.left_out
+            else ""
+        )
         return (
-            f"Linked {self.username}: {self.entries:,} entries, "
-            f"{self.completed:,} completed{mean}. Try /recommend for picks."
+            f"Linked {name}: {self.entries:,} entries, "
+            f"{self.completed:,} completed{mean}.{left_out} Try /recommend for picks."
         )
 
 

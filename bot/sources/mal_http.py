@@ -3,6 +3,8 @@
 :class:`MalHttp` sends a GET with the client-id header and an explicit timeout and
 returns the answer's JSON object. What to retry and how long to wait is
 :class:`RetryPolicy`; the error mapping is listed in :mod:`bot.sources.mal`.
+:class:`RetryPolicy` and :func:`retry_after_seconds` are shared with the AniList
+client (:mod:`bot.sources.anilist`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import httpx
 
 from bot.errors import AnimeBotError, UpstreamRateLimited, UpstreamUnavailable
 
-__all__ = ["UNREADABLE", "MalHttp", "RetryPolicy"]
+__all__ = ["UNREADABLE", "MalHttp", "RetryPolicy", "retry_after_seconds"]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ _THROTTLE_BODY = re.compile(r"\bdos\b|too many|rate.?limit|throttl", re.IGNORECA
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How often and how long to wait before asking MAL again.
+    """How often and how long to wait before asking a list site (MAL, AniList) again.
 
     Args:
         max_retries: retries after the first attempt for 429/5xx/connection errors.
@@ -112,7 +114,7 @@ class MalHttp:
                     return _decode(response)
                 if status == 404:
                     raise on_404()
-                retry_after = _retry_after(response)
+                retry_after = retry_after_seconds(response)
                 if status == 429 or (status == 403 and _is_throttling(response, retry_after)):
                     failure = UpstreamRateLimited(retry_after)
                     if retry_after is not None and retry_after > policy.max_retry_after:
@@ -148,7 +150,7 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
     return payload
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), if any."""
     value = response.headers.get("Retry-After")
     if value is None:

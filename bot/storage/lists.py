@@ -11,7 +11,7 @@ from recommender.types import Status
 
 __all__ = ["LIST_SOURCES", "Lists"]
 
-LIST_SOURCES = frozenset({"mal", "mal_xml"})
+LIST_SOURCES = frozenset({"mal", "mal_xml", "anilist"})
 
 _COLUMNS = "anime_id, title, status, score, episodes_watched, updated_at"
 

@@ -256,7 +256,7 @@ async def test_link_recommend_dislike_after_restart_then_recommend_again(
     harness: Harness, store: Storage
 ) -> None:
     await harness.start()
-    payload, messages = await harness.slash("link", {"mal_username": "alice_mal"})
+    payload, messages = await harness.slash("link", {"username": "alice_mal"})
     assert harness.fake.acknowledged(payload) == 5  # deferred: MAL can take a while
     assert text_of(messages).startswith("Linked alice_mal: 3 entries")
 
@@ -392,7 +392,7 @@ async def test_autocomplete_answers_at_once_with_at_most_25_short_choices(
 
 async def test_unknown_mal_user_and_bad_title_get_friendly_text(harness: Harness) -> None:
     await harness.start()
-    _, messages = await harness.slash("link", {"mal_username": "nobody_here"})
+    _, messages = await harness.slash("link", {"username": "nobody_here"})
     assert text_of(messages) == "MyAnimeList has no user called “nobody_here”. Check the spelling?"
     _, messages = await harness.slash("similar", {"anime": "zzqqxx"})
     assert text_of(messages).startswith("I don't know")
@@ -416,7 +416,7 @@ async def test_link_by_uploaded_export(harness: Harness, store: Storage) -> None
     _, messages = await harness.slash("link", {"export": FakeAttachment("list.csv", b"a,b")})
     assert "xml" in text_of(messages)
     _, messages = await harness.slash(
-        "link", {"mal_username": "alice_mal", "export": FakeAttachment("a.xml", xml)}
+        "link", {"username": "alice_mal", "export": FakeAttachment("a.xml", xml)}
     )
     assert "not both" in text_of(messages)
 
@@ -464,7 +464,7 @@ async def test_nsfw_needs_manage_server_and_an_age_restricted_channel(harness: H
 
 async def test_forget_asks_then_deletes_on_the_button(harness: Harness, store: Storage) -> None:
     await harness.start()
-    await harness.slash("link", {"mal_username": "alice_mal"})
+    await harness.slash("link", {"username": "alice_mal"})
     payload, messages = await harness.slash("forget")
     assert harness.fake.acknowledged(payload) == 4  # answered at once: nothing to wait for
     (prompt,) = messages

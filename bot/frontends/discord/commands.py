@@ -20,11 +20,17 @@ from bot.frontends.discord.buttons import forget_view, send_page
 from bot.frontends.discord.render import CONTENT_LIMIT
 from bot.frontends.discord.replies import chat_ref, defer, say, user_ref
 from bot.service import RecommendationService
+from bot.service.ports import Site
 from bot.texts import DISCORD_FORGET_ENDING, DISCORD_HELP, LINK_PROGRESS
 
-__all__ = ["AUTOCOMPLETE_CHOICES", "build_commands"]
+__all__ = ["AUTOCOMPLETE_CHOICES", "SITE_CHOICES", "build_commands"]
 
 AUTOCOMPLETE_CHOICES = 25
+#: /link's site choice (MyAnimeList when none is chosen).
+SITE_CHOICES = [
+    app_commands.Choice(name="MyAnimeList", value="mal"),
+    app_commands.Choice(name="AniList", value="anilist"),
+]
 
 Interaction = discord.Interaction[Any]
 Command = app_commands.Command[Any, ..., Any]
@@ -66,18 +72,21 @@ def build_commands(service: RecommendationService) -> list[Command]:
     ) -> list[app_commands.Choice[str]]:
         return title_choices(service, current)
 
-    @app_commands.command(name="link", description="Link your MyAnimeList list")
+    @app_commands.command(name="link", description="Link your MyAnimeList or AniList list")
     @app_commands.describe(
-        mal_username="your MyAnimeList username (the list must be public)",
+        username="your username on that site (the list must be public)",
+        site="where your list is (MyAnimeList by default)",
         export="or your MAL XML export (.xml or .xml.gz) instead of a username",
     )
+    @app_commands.choices(site=SITE_CHOICES)
     async def link(
         interaction: Interaction,
-        mal_username: app_commands.Range[str, 1, 100] | None = None,
+        username: app_commands.Range[str, 1, 100] | None = None,
+        site: app_commands.Choice[str] | None = None,
         export: discord.Attachment | None = None,
     ) -> None:
-        if mal_username and export is not None:
-            raise InvalidInput("Give either your MAL username or your export file, not both.")
+        if username and export is not None:
+            raise InvalidInput("Give either your username or your export file, not both.")
         if export is not None:
             service.check_export(export.filename, export.size)
             await defer(interaction)
@@ -91,8 +100,9 @@ def build_commands(service: RecommendationService) -> list[Command]:
                         content=LINK_PROGRESS.format(count=count)
                     )
 
+            chosen: Site = "anilist" if site is not None and site.value == "anilist" else "mal"
             summary = await service.link(
-                user_ref(interaction), mal_username or "", throttled(report)
+                user_ref(interaction), username or "", throttled(report), site=chosen
             )
             # the progress lines edited the deferred answer: the summary replaces them
             await interaction.edit_original_response(content=clip(summary.text, CONTENT_LIMIT))

@@ -52,7 +52,7 @@ __all__ = ["COMMANDS", "CommandHandlers"]
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "what this bot does"),
     ("help", "all commands"),
-    ("link", "link your public MyAnimeList list: /link <mal_username>"),
+    ("link", "link your MAL or AniList list: /link <mal_username> or /link anilist:<name>"),
     ("unlink", "drop your linked list"),
     ("recommend", "a page of picks, e.g. /recommend action -romance tv"),
     ("more", "the next page, no repeats"),
@@ -128,7 +128,7 @@ class CommandHandlers:
         if not username:  # the service explains the command
             await self.service.link(user_ref(update), username)
             return
-        status = await self.replies.show_status(update, "Fetching your list from MyAnimeList...")
+        status = await self.replies.show_status(update, "Fetching your list...")
 
         async def report(count: int) -> None:
             with contextlib.suppress(TelegramError):
