@@ -1,0 +1,239 @@
+"""Franchises: which anime belong together, which come first, which are recaps.
+
+Built from typed relation edges (MAL's ``related``: Sequel, Prequel, Parent story, ...),
+air start dates and untyped franchise clusters, all keyed by MAL id. A franchise is a
+connected component over the *franchise* relation types (:data:`FRANCHISE_LINKS`);
+"Other" and "Character" links are left out because they join unrelated shows
+(crossovers, shared characters), and so are "Alternative setting" links (they joined
+iDOLM@STER to Zombieland Saga in the 2018 data). Anime with no typed relation fall back
+to their cluster, joining the franchise their cluster mates with typed relations share
+(clusters also over-merge, so a cluster never joins two typed franchises).
+
+"Earlier" follows Prequel and Parent-story links, but only to an entry that aired no later
+(MAL's Prequel follows story chronology: Bakemonogatari lists a 2012 show as its Prequel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "EARLIER_LINKS",
+    "FRANCHISE_LINKS",
+    "RECAP_LINKS",
+    "Franchises",
+    "Relation",
+]
+
+#: a typed relation edge: (relation type, target MAL id)
+Relation = tuple[str, int]
+
+#: relation types that keep two anime in one franchise
+FRANCHISE_LINKS = frozenset(
+    {
+        "Sequel",
+        "Prequel",
+        "Parent story",
+        "Side story",
+        "Summary",
+        "Full story",
+        "Alternative version",
+        "Spin-off",
+    }
+)
+#: following these from X reaches what should be watched before X
+EARLIER_LINKS = frozenset({"Prequel", "Parent story"})
+#: X lists a recap of itself as "Summary"; a recap lists its source as "Full story"
+RECAP_LINKS = frozenset({"Full story"})
+#: types that are extras when only "Other" links tie them to anything
+_SPECIAL_TYPES = frozenset({"special", "music"})
+_MIRROR = {"Sequel": "Prequel", "Prequel": "Sequel"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    relations: tuple[Relation, ...]
+    start: str | None  # ISO date "2013-04-07" (or "2013"), sortable as text
+    type: str
+    members: int
+
+
+class Franchises:
+    """Franchise ids, watch order and extras (recaps, "Other" specials) of a catalogue."""
+
+    def __init__(
+        self,
+        relations: Mapping[int, Sequence[Relation]],
+        *,
+        start: Mapping[int, str | None] | None = None,
+        types: Mapping[int, str] | None = None,
+        members: Mapping[int, int] | None = None,
+        clusters: Mapping[int, int] | None = None,
+        ids: Iterable[int] | None = None,
+    ) -> None:
+        start = start or {}
+        types = types or {}
+        members = members or {}
+        clusters = clusters or {}
+        known = set(ids) if ids is not None else set(relations) | set(start) | set(types)
+        known |= set(relations)
+        # keep edges between known anime only; Prequel/Sequel made symmetric
+        edges: dict[int, dict[Relation, None]] = {aid: {} for aid in known}
+        for aid, rels in relations.items():
+            for kind, other in rels:
+                b = int(other)
+                if b not in known or b == aid:
+                    continue
+                edges[aid][(kind, b)] = None
+                if kind in _MIRROR:
+                    edges[b][(_MIRROR[kind], aid)] = None
+        self._nodes: dict[int, _Node] = {}
+        for aid in known:
+            rel = tuple(edges[aid])
+            self._nodes[aid] = _Node(
+                rel, start.get(aid) or None, types.get(aid, ""), int(members.get(aid, 0))
+            )
+        parent = {aid: aid for aid in self._nodes}
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        def union(a: int, b: int) -> None:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        typed: set[int] = set()
+        summary_of: set[int] = set()
+        for aid, node in self._nodes.items():
+            for kind, other in node.relations:
+                if kind in FRANCHISE_LINKS:
+                    union(aid, other)
+                    typed.add(aid)
+                    typed.add(other)
+                if kind == "Summary":
+                    summary_of.add(other)
+                if kind in RECAP_LINKS:
+                    summary_of.add(aid)
+        by_cluster: dict[int, list[int]] = {}
+        for aid, cluster in clusters.items():
+            if aid in self._nodes:
+                by_cluster.setdefault(int(cluster), []).append(aid)
+        for mates in by_cluster.values():
+            loose = [a for a in mates if a not in typed]
+            if not loose:
+                continue
+            roots = {find(a) for a in mates if a in typed}
+            anchor = min(roots) if len(roots) == 1 else loose[0]
+            for a in loose:
+                union(anchor, a)
+        self._franchise = {aid: find(aid) for aid in self._nodes}
+        groups: dict[int, list[int]] = {}
+        for aid, fid in self._franchise.items():
+            groups.setdefault(fid, []).append(aid)
+        self._groups = {fid: tuple(sorted(g, key=self._order_key)) for fid, g in groups.items()}
+        self._recaps = frozenset(summary_of)
+        self._prereq_cache: dict[int, tuple[int, ...]] = {}
+
+    # ---- structure -------------------------------------------------------------------------
+
+    def _order_key(self, aid: int) -> tuple[str, int]:
+        node = self._nodes.get(aid)
+        return ((node.start if node and node.start else "9999"), aid)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __contains__(self, anime_id: object) -> bool:
+        return anime_id in self._nodes
+
+    def franchise_of(self, anime_id: int) -> int:
+        """The franchise id (its smallest MAL id); an anime alone is its own franchise."""
+        return self._franchise.get(int(anime_id), int(anime_id))
+
+    def entries(self, anime_id: int) -> tuple[int, ...]:
+        """Every anime of ``anime_id``'s franchise, in air order (itself included)."""
+        return self._groups.get(self.franchise_of(anime_id), (int(anime_id),))
+
+    def same_franchise(self, a: int, b: int) -> bool:
+        """Whether two anime are in one franchise."""
+        return self.franchise_of(a) == self.franchise_of(b)
+
+    def relations(self, anime_id: int) -> tuple[Relation, ...]:
+        """The typed edges of an anime (towards anime this catalogue holds)."""
+        node = self._nodes.get(int(anime_id))
+        return node.relations if node else ()
+
+    def start(self, anime_id: int) -> str | None:
+        """Air start date (ISO text) or ``None``."""
+        node = self._nodes.get(int(anime_id))
+        return node.start if node else None
+
+    def main_entry(self, anime_id: int) -> int:
+        """The franchise's most-watched entry (its "main" one)."""
+        group = self.entries(anime_id)
+        return max(group, key=lambda a: (self._members(a), -a))
+
+    def _members(self, aid: int) -> int:
+        node = self._nodes.get(aid)
+        return node.members if node else 0
+
+    # ---- rules' questions ------------------------------------------------------------------
+
+    def is_recap(self, anime_id: int) -> bool:
+        """A summary / recap of another entry."""
+        return int(anime_id) in self._recaps
+
+    def is_extra(self, anime_id: int) -> bool:
+        """A recap, or a special / music video tied to the rest by "Other" links only."""
+        aid = int(anime_id)
+        if aid in self._recaps:
+            return True
+        node = self._nodes.get(aid)
+        if node is None or node.type.casefold() not in _SPECIAL_TYPES:
+            return False
+        kinds = {k for k, _ in node.relations}
+        return "Other" in kinds and not (kinds & {"Sequel", "Prequel"})
+
+    def _aired_no_later(self, earlier: int, later: int) -> bool:
+        a, b = self.start(earlier), self.start(later)
+        return a is None or b is None or a <= b
+
+    def prerequisites(self, anime_id: int) -> tuple[int, ...]:
+        """Everything to watch before ``anime_id`` (Prequel/Parent-story links, aired no
+        later), earliest first; empty for a first entry."""
+        aid = int(anime_id)
+        cached = self._prereq_cache.get(aid)
+        if cached is not None:
+            return cached
+        found: set[int] = set()
+        stack = [aid]
+        while stack:
+            cur = stack.pop()
+            for kind, other in self.relations(cur):
+                if (
+                    kind in EARLIER_LINKS
+                    and other != aid
+                    and other not in found
+                    and self._aired_no_later(other, cur)
+                    and not self.is_extra(other)
+                ):
+                    found.add(other)
+                    stack.append(other)
+        out = tuple(sorted(found, key=self._order_key))
+        self._prereq_cache[aid] = out
+        return out
+
+    def sequels(self, anime_id: int) -> tuple[int, ...]:
+        """Direct next entries: ``Sequel`` links that aired no earlier, in air order."""
+        aid = int(anime_id)
+        nexts = {
+            other
+            for kind, other in self.relations(aid)
+            if kind == "Sequel" and self._aired_no_later(aid, other) and not self.is_extra(other)
+        }
+        return tuple(sorted(nexts, key=self._order_key))
