@@ -21,6 +21,7 @@ from dataclasses import dataclass
 __all__ = [
     "EARLIER_LINKS",
     "FRANCHISE_LINKS",
+    "PREREQUISITE_SHARE",
     "RECAP_LINKS",
     "Franchises",
     "Relation",
@@ -49,6 +50,8 @@ RECAP_LINKS = frozenset({"Full story"})
 #: types that are extras when only "Other" links tie them to anything
 _SPECIAL_TYPES = frozenset({"special", "music"})
 _MIRROR = {"Sequel": "Prequel", "Prequel": "Sequel"}
+#: an earlier entry must have at least this share of a later one's members to be required
+PREREQUISITE_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,26 +207,32 @@ class Franchises:
         return a is None or b is None or a <= b
 
     def prerequisites(self, anime_id: int) -> tuple[int, ...]:
-        """Everything to watch before ``anime_id`` (Prequel/Parent-story links, aired no
-        later), earliest first; empty for a first entry."""
+        """Everything to watch before ``anime_id``, earliest first; empty for a first entry.
+
+        Follows Prequel / Parent-story links to entries that aired no later; of those, an
+        entry counts when it is no recap and at least :data:`PREREQUISITE_SHARE` as watched
+        as ``anime_id`` (a real first season is; a prologue OVA, an "episode 0" or a distant
+        forerunner of a reboot is not, and is only walked through).
+        """
         aid = int(anime_id)
         cached = self._prereq_cache.get(aid)
         if cached is not None:
             return cached
+        floor = PREREQUISITE_SHARE * self._members(aid)
         found: set[int] = set()
+        walked = {aid}
         stack = [aid]
         while stack:
             cur = stack.pop()
             for kind, other in self.relations(cur):
-                if (
-                    kind in EARLIER_LINKS
-                    and other != aid
-                    and other not in found
-                    and self._aired_no_later(other, cur)
-                    and not self.is_extra(other)
-                ):
+                if kind not in EARLIER_LINKS or other in walked:
+                    continue
+                if not self._aired_no_later(other, cur):
+                    continue
+                walked.add(other)
+                stack.append(other)
+                if not self.is_extra(other) and self._members(other) >= floor:
                     found.add(other)
-                    stack.append(other)
         out = tuple(sorted(found, key=self._order_key))
         self._prereq_cache[aid] = out
         return out

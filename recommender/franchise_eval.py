@@ -5,11 +5,14 @@ excludes the first, as "more" does) from the model's ``recommend``. Reported per
 
 * ``recall@20_shown``: held-out hits in those 20 / min(20, held-out);
 * ``rule1_breaks``: share of picks with an earlier entry (Prequel / Parent story, aired no
-  later) the person has not completed or is not watching;
+  later) the person has not completed or is not watching (an earlier entry of something
+  they completed counts as seen);
 * ``pages_with_franchise_repeat``: share of pages of 10 with two or more entries of one
   franchise;
 * ``recaps``: share of picks that are summaries / recaps; ``extras``: recaps plus
-  "Other" specials.
+  "Other" specials;
+* ``held_out_blocked_by_rule1``: share of held-out anime rule 1 forbids showing (an
+  earlier entry is missing from the person's input): hits no rule-abiding page can make.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ def _one_setting(
     recalls = []
     for person, held in zip(inputs, held_out, strict=True):
         entries = person.entries()
+        viewer = Viewer.of(entries).implied(fr)
+        totals["held"] += len(held)
+        totals["held_blocked"] += sum(
+            any(p not in viewer.seen for p in fr.prerequisites(int(a))) for a in held
+        )
         shown: list[int] = []
         pages = []
         for _ in range(PAGES):
@@ -72,7 +80,7 @@ def _one_setting(
             shown += page
         held_set = set(held.tolist())
         recalls.append(sum(a in held_set for a in shown[:20]) / min(20, len(held_set)))
-        totals += page_stats(pages, fr, Viewer.of(entries))
+        totals += page_stats(pages, fr, viewer)
     picks = max(totals["picks"], 1)
     return {
         "recall@20_shown": float(np.mean(recalls)) if recalls else 0.0,
@@ -81,6 +89,7 @@ def _one_setting(
         "recaps": totals["recaps"] / picks,
         "extras": totals["extras"] / picks,
         "picks": totals["picks"],
+        "held_out_blocked_by_rule1": totals["held_blocked"] / max(totals["held"], 1),
     }
 
 

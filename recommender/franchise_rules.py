@@ -22,6 +22,7 @@ from recommender.franchise import Franchises
 from recommender.types import FranchiseNote, ListEntry, Scored, Status
 
 __all__ = [
+    "PROMOTE_WITHIN",
     "RATED_WELL",
     "Shaped",
     "Viewer",
@@ -36,6 +37,8 @@ __all__ = [
 
 #: a score of at least this (1-10) is "rated well"; a 👍 counts as rated well too
 RATED_WELL = 8
+#: rule 5 moves a sequel of a well-rated entry to the front from the pool's top N x page
+PROMOTE_WITHIN = 2
 _SEEN = frozenset({Status.COMPLETED, Status.WATCHING, Status.LIKED})
 
 
@@ -76,6 +79,12 @@ class Viewer:
             scores=scores,
         )
 
+    def implied(self, fr: Franchises) -> Viewer:
+        """This viewer with the earlier entries of everything seen counted as seen too
+        (whoever completed season 3 has watched season 1, listed or not)."""
+        extra = {p for a in self.seen for p in fr.prerequisites(a)} - self.seen
+        return replace(self, seen=self.seen | extra) if extra else self
+
     def rated_well(self, anime_id: int) -> bool:
         """Seen and scored at least :data:`RATED_WELL` (or 👍'd)."""
         return self.scores.get(anime_id, 0) >= RATED_WELL
@@ -99,15 +108,23 @@ def dropped_franchises(fr: Franchises, viewer: Viewer) -> set[int]:
 
 
 def _first_unseen(fr: Franchises, anime_id: int, viewer: Viewer) -> tuple[int, int] | None:
-    """Rule 1: ``(entry to start with, chain length)`` when an earlier entry is unseen."""
+    """Rule 1: ``(entry to start with, chain length)`` when an earlier entry is unseen.
+
+    The entry to start with is the earliest unseen earlier entry whose own earlier
+    entries are all seen (walked back until there is none).
+    """
     missing = [p for p in fr.prerequisites(anime_id) if p not in viewer.seen]
     if not missing:
         return None
-    # the earliest missing entry whose own prerequisites are all seen
-    for cand in missing:
-        if all(p in viewer.seen for p in fr.prerequisites(cand)):
-            return cand, len(missing) + 1
-    return missing[0], len(missing) + 1
+    chain = len(missing) + 1
+    cur, walked = missing[0], {anime_id}
+    while cur not in walked:
+        walked.add(cur)
+        before = [p for p in fr.prerequisites(cur) if p not in viewer.seen]
+        if not before:
+            return cur, chain
+        cur = before[0]
+    return None  # a cycle of earlier entries: no safe place to start
 
 
 def _sequel_note(fr: Franchises, anime_id: int, viewer: Viewer) -> FranchiseNote | None:
@@ -144,8 +161,10 @@ def shape_page(
     ``allowed`` (when given) says what the filters let through: a rule-1 swap to an entry
     outside it is skipped. ``allow_extras``: the filters asked for specials (rule 2 off).
     """
+    viewer = viewer.implied(fr)
     banned = dropped_franchises(fr, viewer)
-    boosted = [s for s in pool if _sequel_note(fr, s.anime_id, viewer) is not None]
+    head = pool[: PROMOTE_WITHIN * n]
+    boosted = [s for s in head if _sequel_note(fr, s.anime_id, viewer) is not None]
     rest = set(boosted)
     order = boosted + [s for s in pool if s not in rest] if boosted else list(pool)
     used: set[int] = set()
@@ -245,6 +264,7 @@ def next_entries(
     of that entry, then the newer entry). Dropped franchises are left out; ``known``
     (when given) limits the answers to those anime.
     """
+    viewer = viewer.implied(fr)
     banned = dropped_franchises(fr, viewer)
     allowed = None if known is None else set(known)
     best: dict[int, tuple[int, str, int, int]] = {}  # franchise -> (score, start, next, source)
