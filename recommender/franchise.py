@@ -209,8 +209,9 @@ class Franchises:
     def prerequisites(self, anime_id: int) -> tuple[int, ...]:
         """Everything to watch before ``anime_id``, earliest first; empty for a first entry.
 
-        Follows Prequel / Parent-story links to entries that aired no later; of those, an
-        entry counts when it is no recap and at least :data:`PREREQUISITE_SHARE` as watched
+        Follows Prequel / Parent-story links to entries that aired no later (an anime with
+        no typed relation, in its franchise by its cluster: the entries that aired before
+        it); of those, an entry counts when it is no recap and at least :data:`PREREQUISITE_SHARE` as watched
         as ``anime_id`` (a real first season is; a prologue OVA, an "episode 0" or a distant
         forerunner of a reboot is not, and is only walked through).
         """
@@ -219,6 +220,19 @@ class Franchises:
         if cached is not None:
             return cached
         floor = PREREQUISITE_SHARE * self._members(aid)
+        if not self.relations(aid):  # joined by its cluster only: go by air dates
+            mine = self.start(aid)
+            out = tuple(
+                a
+                for a in self.entries(aid)
+                if a != aid
+                and mine is not None
+                and (self.start(a) or "9999") < mine
+                and not self.is_extra(a)
+                and self._members(a) >= floor
+            )
+            self._prereq_cache[aid] = out
+            return out
         found: set[int] = set()
         walked = {aid}
         stack = [aid]
@@ -238,11 +252,27 @@ class Franchises:
         return out
 
     def sequels(self, anime_id: int) -> tuple[int, ...]:
-        """Direct next entries: ``Sequel`` links that aired no earlier, in air order."""
+        """Next entries, in air order: ``Sequel`` links that aired no earlier, and entries
+        with no typed relation (in the franchise by cluster) that aired later; no extras,
+        specials or music videos."""
         aid = int(anime_id)
+        mine = self.start(aid)
         nexts = {
             other
             for kind, other in self.relations(aid)
-            if kind == "Sequel" and self._aired_no_later(aid, other) and not self.is_extra(other)
+            if kind == "Sequel" and self._aired_no_later(aid, other)
         }
-        return tuple(sorted(nexts, key=self._order_key))
+        if mine is not None:
+            nexts |= {
+                a
+                for a in self.entries(aid)
+                if not self.relations(a) and (self.start(a) or "") > mine
+            }
+        return tuple(sorted((a for a in nexts if self.is_main_kind(a)), key=self._order_key))
+
+    def is_main_kind(self, anime_id: int) -> bool:
+        """Not an extra, a special or a music video (what a sequel pick may be)."""
+        node = self._nodes.get(int(anime_id))
+        return not self.is_extra(anime_id) and (
+            node is None or node.type.casefold() not in _SPECIAL_TYPES
+        )

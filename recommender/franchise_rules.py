@@ -130,6 +130,8 @@ def _first_unseen(fr: Franchises, anime_id: int, viewer: Viewer) -> tuple[int, i
 def _sequel_note(fr: Franchises, anime_id: int, viewer: Viewer) -> FranchiseNote | None:
     """Rule 5: the well-rated entry ``anime_id`` directly follows, if any."""
     best: tuple[int, int] | None = None
+    if not fr.is_main_kind(anime_id):
+        return None
     for kind, other in fr.relations(anime_id):
         if kind == "Prequel" and viewer.rated_well(other):
             score = viewer.scores.get(other, 0)
