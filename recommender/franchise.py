@@ -211,9 +211,10 @@ class Franchises:
 
         Follows Prequel / Parent-story links to entries that aired no later (an anime with
         no typed relation, in its franchise by its cluster: the entries that aired before
-        it); of those, an entry counts when it is no recap and at least :data:`PREREQUISITE_SHARE` as watched
-        as ``anime_id`` (a real first season is; a prologue OVA, an "episode 0" or a distant
-        forerunner of a reboot is not, and is only walked through).
+        it); of those, an entry counts when it is no recap and at least
+        :data:`PREREQUISITE_SHARE` as watched as ``anime_id`` (a real first season is; a
+        prologue OVA, an "episode 0" or a distant forerunner of a reboot is not, and is only
+        walked through).
         """
         aid = int(anime_id)
         cached = self._prereq_cache.get(aid)

@@ -8,8 +8,10 @@ Two forms are read:
   rewritten to ``cdn.myanimelist.net``) and ``mal_collection.json.gz`` (franchise
   clusters);
 * the compact table the shipped sample carries, ``anime_meta.csv.gz``
-  (``MAL_ID,start,picture,related,cluster``; ``related`` is ``Sequel:25777;Prequel:1``),
-  which :func:`write_meta_table` makes from the first form.
+  (``MAL_ID,start,picture,related,cluster``; ``picture`` is the path under
+  ``cdn.myanimelist.net/images/anime/`` without ``.jpg``; ``related`` is ``S:25777;SU:1``
+  with the short names of :data:`SHORT_LINKS`), which :func:`write_meta_table` makes
+  from the first form.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from recommender.franchise import Relation
+from recommender.franchise import FRANCHISE_LINKS, Relation
 
 __all__ = [
     "META_TABLE",
+    "SHORT_LINKS",
+    "UNUSED_LINKS",
     "AnimeMeta",
     "find_meta",
     "parse_aired_2020",
@@ -158,21 +162,70 @@ def parse_aired_2020(text: str | None) -> str | None:
     return None
 
 
+#: short names of relation types in the compact table
+SHORT_LINKS = {
+    "Sequel": "S",
+    "Prequel": "P",
+    "Parent story": "PS",
+    "Side story": "SS",
+    "Summary": "SU",
+    "Full story": "FS",
+    "Alternative version": "AV",
+    "Spin-off": "SO",
+    "Other": "O",
+}
+_LONG_LINKS = {short: long for long, short in SHORT_LINKS.items()}
+
+#: relation types the franchise rules never read (left out of the compact table)
+UNUSED_LINKS = frozenset({"Character", "Alternative setting"})
+
+
 def write_meta_table(meta: Mapping[int, AnimeMeta], ids: Iterable[int] | None = None) -> bytes:
-    """The compact CSV (``MAL_ID,start,picture,related,cluster``) of ``ids`` (default: all)."""
+    """The compact CSV (``MAL_ID,start,picture,related,cluster``) of ``ids`` (default: all).
+
+    Small on purpose: edges to anime outside ``ids``, the types in :data:`UNUSED_LINKS`
+    and a Prequel edge whose target lists the matching Sequel (the reader mirrors those)
+    are left out, and so are clusters whose anime all have typed relations (the
+    franchise fallback never reads them) and the air dates of anime in no franchise.
+    """
     keep = sorted(set(meta) if ids is None else set(ids) & set(meta))
+    wanted = set(keep)
+    sequels = {(aid, b) for aid in keep for k, b in meta[aid].relations if k == "Sequel"}
+    typed = {
+        x
+        for aid in keep
+        for k, b in meta[aid].relations
+        if k in FRANCHISE_LINKS and b in wanted
+        for x in (aid, b)
+    }
+    # a cluster only matters when it holds an anime with no typed relation
+    useful = {meta[a].cluster for a in keep if a not in typed and meta[a].cluster is not None}
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(_HEADER)
+    rows = []
+    linked: set[int] = set()
     for aid in keep:
         m = meta[aid]
         picture = m.picture_url or ""
         if picture.startswith(MAL_CDN + "/images/anime/"):
-            picture = picture[len(MAL_CDN + "/images/anime/") :]
-        related = ";".join(f"{kind}:{target}" for kind, target in m.relations)
-        writer.writerow(
-            [aid, m.start or "", picture, related, "" if m.cluster is None else m.cluster]
+            picture = picture[len(MAL_CDN + "/images/anime/") :].removesuffix(".jpg")
+        related = ";".join(
+            f"{SHORT_LINKS.get(kind, kind)}:{target}"
+            for kind, target in m.relations
+            if target in wanted
+            and kind not in UNUSED_LINKS
+            and not (kind == "Prequel" and (target, aid) in sequels)
         )
+        cluster = m.cluster if m.cluster in useful else None
+        if related or cluster is not None:
+            linked.add(aid)
+            linked.update(int(part.rpartition(":")[2]) for part in related.split(";") if part)
+        rows.append((aid, m.start or "", picture, related, "" if cluster is None else cluster))
+    for aid, start, picture, related, cluster in rows:
+        start = start if aid in linked else ""  # a loner's air date orders nothing
+        if start or picture or related or cluster != "":
+            writer.writerow([aid, start, picture, related, cluster])
     return buf.getvalue().encode("utf-8")
 
 
@@ -189,12 +242,13 @@ def read_meta_table(path: Path) -> dict[int, AnimeMeta]:
             continue
         picture = (row.get("picture") or "").strip()
         if picture and not picture.startswith("http"):
-            picture = f"{MAL_CDN}/images/anime/{picture}"
+            suffix = "" if "." in picture.rpartition("/")[2] else ".jpg"
+            picture = f"{MAL_CDN}/images/anime/{picture}{suffix}"
         relations: list[Relation] = []
         for part in (row.get("related") or "").split(";"):
             kind, _, target = part.rpartition(":")
             if kind and target.isdigit():
-                relations.append((kind, int(target)))
+                relations.append((_LONG_LINKS.get(kind, kind), int(target)))
         cluster = (row.get("cluster") or "").strip()
         start = (row.get("start") or "").strip()
         out[aid] = AnimeMeta(
