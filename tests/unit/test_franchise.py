@@ -120,7 +120,7 @@ def test_rule2_recaps_and_other_specials_are_not_picks_unless_asked() -> None:
 
 def test_rule3_dropped_franchise_is_left_out() -> None:
     fr = franchises()
-    dropped = Viewer.of([ListEntry(2, Status.DROPPED)] + completed((1, 7)))
+    dropped = Viewer.of([ListEntry(2, Status.DROPPED), *completed((1, 7))])
     assert [p.anime_id for p in shape_page(pool(3, 6, 20), fr, dropped, 10)] == [20]
     thumbs_down = Viewer.of([], disliked=[1])  # its main entry 👎'd
     assert [p.anime_id for p in shape_page(pool(2, 6, 10), fr, thumbs_down, 10)] == [10]
@@ -157,7 +157,7 @@ def test_next_lists_the_next_entry_of_each_well_rated_franchise_best_first() -> 
     fr = franchises()
     viewer = Viewer.of(completed((1, 8), (2, 8), (10, 10), (20, 9), (30, 5)))
     assert next_entries(fr, viewer) == [(11, 10), (3, 2)]
-    dropped = Viewer.of(completed((10, 10)) + [ListEntry(11, Status.DROPPED)])
+    dropped = Viewer.of([*completed((10, 10)), ListEntry(11, Status.DROPPED)])
     assert next_entries(fr, dropped) == []
     both = Viewer.of(completed((10, 10), (11, 9)))
     assert next_entries(fr, both) == [(12, 10)]  # the cluster-only newer season
