@@ -34,9 +34,18 @@ from bot.ratelimit import Cooldown, KeyedLocks
 from bot.service.filters import parse_filters
 from bot.service.ports import ListFetcher, Store, VoteMode
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
-from bot.service.wording import about_text, recommend_footer, recommend_header, vote_reply
+from bot.service.wording import (
+    about_text,
+    franchise_line,
+    franchise_reason,
+    recommend_footer,
+    recommend_header,
+    vote_reply,
+    with_waiting,
+)
 from bot.sources.mal_xml import check_export, parse_mal_export
 from recommender.catalog import Anime, TitleGuesses
+from recommender.franchise_rules import Viewer, next_entries, other_entries
 from recommender.types import Filters, ListEntry, Pick, Scored, Status
 
 __all__ = ["ChatRef", "RecommendationService", "UserRef"]
@@ -248,6 +257,18 @@ class RecommendationService:
         return [Scored(p.anime_id, p.score) for p in picks], reasons
 
     def _reason(self, model: ServingModel, taste: _Taste, pick: Pick) -> str:
+        anime = model.catalog.get(pick.anime_id)
+        said = franchise_reason(
+            pick.franchise, anime.title if anime else "", lambda a: self._title_in(model, a)
+        )
+        return with_waiting(said or self._taste_reason(model, taste, pick), pick.franchise)
+
+    @staticmethod
+    def _title_in(model: ServingModel, anime_id: int) -> str:
+        anime = model.catalog.get(anime_id)
+        return anime.title if anime else texts.UNKNOWN_ANIME.format(anime_id=anime_id)
+
+    def _taste_reason(self, model: ServingModel, taste: _Taste, pick: Pick) -> str:
         if taste.is_cold:
             anime = model.catalog.get(pick.anime_id)
             score = f"★ {anime.score:.2f} on MAL, " if anime and anime.score else ""
@@ -310,12 +331,54 @@ class RecommendationService:
             batch = await self.store.record_suggestions(
                 person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "similar"
             )
+            same = other_entries(model.catalog.franchises, anime.anime_id)
         return Page(
             kind="similar",
             header=texts.SIMILAR_HEADER.format(title=anime.display_title),
             cards=cards,
             batch_id=batch,
             footer=None if cards else texts.NOTHING_SIMILAR_FOOTER,
+            subheader=franchise_line([self._title_in(model, a) for a in same]),
+        )
+
+    async def next_up(self, user: UserRef, chat: ChatRef) -> Page:
+        """/next: the next unwatched entry of each franchise the person rated well, best
+        first (dropped franchises and this chat's filters left out)."""
+        person = await self._person(user)
+        async with self._person_locks(person):
+            model = self.models.current
+            allowed = model.catalog.mask(
+                Filters(allow_nsfw=await self.store.nsfw_allowed(chat.platform, chat.chat_id))
+            )
+            taste = await self._taste(person)
+            viewer = Viewer.of(taste.entries, liked=taste.liked, disliked=taste.disliked)
+            found = next_entries(model.catalog.franchises, viewer)
+            picks, reasons = [], []
+            for anime_id, source in found:
+                row = model.catalog.row_of(anime_id)
+                if row is None or not allowed[row]:
+                    continue
+                title = self._title_in(model, source)
+                rated = viewer.scores.get(source, 0)
+                liked = source in taste.liked and source not in taste.scores
+                picks.append(Scored(anime_id, float(rated)))
+                reasons.append(
+                    texts.NEXT_LIKED_REASON.format(title=title)
+                    if liked
+                    else texts.NEXT_REASON.format(title=title, score=rated)
+                )
+                if len(picks) >= self.page_size:
+                    break
+            cards = self._cards(model, picks, reasons)
+            batch = await self.store.record_suggestions(
+                person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "next"
+            )
+        return Page(
+            kind="next",
+            header=texts.NEXT_HEADER,
+            cards=cards,
+            batch_id=batch,
+            footer=None if cards else texts.NOTHING_NEXT_FOOTER,
         )
 
     def autocomplete(self, prefix: str, limit: int = 25) -> list[tuple[str, int]]:

@@ -203,7 +203,7 @@ def write_meta_table(meta: Mapping[int, AnimeMeta], ids: Iterable[int] | None = 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(_HEADER)
-    rows = []
+    rows: list[tuple[int, str, str, str, str]] = []
     linked: set[int] = set()
     for aid in keep:
         m = meta[aid]
@@ -221,11 +221,11 @@ def write_meta_table(meta: Mapping[int, AnimeMeta], ids: Iterable[int] | None = 
         if related or cluster is not None:
             linked.add(aid)
             linked.update(int(part.rpartition(":")[2]) for part in related.split(";") if part)
-        rows.append((aid, m.start or "", picture, related, "" if cluster is None else cluster))
-    for aid, start, picture, related, cluster in rows:
+        rows.append((aid, m.start or "", picture, related, "" if cluster is None else str(cluster)))
+    for aid, start, picture, related, cluster_text in rows:
         start = start if aid in linked else ""  # a loner's air date orders nothing
-        if start or picture or related or cluster != "":
-            writer.writerow([aid, start, picture, related, cluster])
+        if start or picture or related or cluster_text:
+            writer.writerow([aid, start, picture, related, cluster_text])
     return buf.getvalue().encode("utf-8")
 
 

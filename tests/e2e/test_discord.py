@@ -508,6 +508,7 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
     assert names == {
         "recommend",
         "more",
+        "next",
         "similar",
         "link",
         "unlink",
