@@ -370,8 +370,10 @@ class RecommendationService:
                 if len(picks) >= self.page_size:
                     break
             cards = self._cards(model, picks, reasons)
+            # stored as a "similar" batch (a page not made from filters; a kind of its own
+            # would need a table rebuild for the CHECK constraint)
             batch = await self.store.record_suggestions(
-                person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "next"
+                person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "similar"
             )
         return Page(
             kind="next",
