@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from recommender.artifact import load_model, write_artifact
 from recommender.catalog import Anime, Catalog
 from recommender.datasets.meta import (
     AnimeMeta,
@@ -21,6 +22,7 @@ from recommender.datasets.meta import (
     read_shared_meta,
     write_meta_table,
 )
+from recommender.model import Recommender
 
 RELATED = (
     "{'Adaptation': [{'mal_id': 9, 'type': 'manga', 'url': 'u', 'title': 'm'}], "
@@ -107,3 +109,20 @@ def test_an_old_catalog_without_metadata_columns_still_loads(tmp_path: Path) -> 
     old = Catalog.load(tmp_path / "old.parquet")
     assert old.get(1) == Anime(1, "A") and not old.has_franchises
     assert pd.read_parquet(tmp_path / "old.parquet").shape[0] == 2
+
+
+def test_a_model_artifact_carries_pictures_and_relations(tmp_path: Path, tiny_model) -> None:  # type: ignore[no-untyped-def]
+    catalog = tiny_model.catalog.with_meta(
+        {
+            3: AnimeMeta(
+                "2010", "https://cdn.myanimelist.net/images/anime/3/3.jpg", (("Sequel", 4),)
+            ),
+            4: AnimeMeta("2012", relations=(("Prequel", 3),)),
+        }
+    )
+    model = Recommender(tiny_model.arrays, catalog, tiny_model.info, tiny_model.params)
+    loaded = load_model(write_artifact(model, tmp_path))
+    assert loaded.catalog.get(3).picture_url == "https://cdn.myanimelist.net/images/anime/3/3.jpg"  # type: ignore[union-attr]
+    assert loaded.has_franchises and loaded.catalog.franchises.prerequisites(4) == (3,)
+    plain = load_model(write_artifact(tiny_model, tmp_path / "plain"))
+    assert not plain.has_franchises and plain.catalog.get(3).picture_url is None  # type: ignore[union-attr]
