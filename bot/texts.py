@@ -32,6 +32,7 @@ HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList tas
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more                 the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
+/next                 the next entry of each franchise you rated well
 👍/👎 on a pick         steer your next page (press again to undo)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /unlink, /forget      drop your list / delete everything about you
@@ -45,6 +46,7 @@ DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more [filters]       the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
+/next                 the next entry of each franchise you rated well
 👍/👎 on a pick         steer your next page (buttons or reactions)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /unlink, /forget      drop your list / delete everything about you
@@ -59,6 +61,7 @@ CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /recommend [filters]  a page of picks, e.g. /recommend action -romance tv min:50k
 /more                 the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
+/next                 the next entry of each franchise you rated well
 +N / -N               👍/👎 card N: steer your next page (again to undo; or /like N, /dislike N)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /unlink, /forget      drop your list / delete everything about you
@@ -139,7 +142,36 @@ NOTHING_LEFT_FOOTER = "Nothing left that fits. Try fewer filters, or /recommend 
 COLD_FOOTER = "Link your list with /link <mal_username>, or rate these 👍/👎 to start."
 RATE_FOOTER = "Rate with 👍/👎 to steer the next page; more gives another page."
 
+#: a cold page's reason: ``COLD_REASON.format(score=COLD_REASON_SCORE..., members="2.2M")``
+COLD_REASON = "popular and well rated ({score}{members} members)"
+COLD_REASON_SCORE = "★ {score:.2f} on MAL, "
+COLD_REASON_MANY = "many"
+#: a pick's reason from the person's own titles: "because you liked X (9/10) and you 👍'd Y"
+BECAUSE = "because {names}"
+BECAUSE_JOIN = " and "
+BECAUSE_LIKED = "you 👍'd {title}"
+BECAUSE_RATED = "you liked {title} ({score}/10)"
+BECAUSE_WATCHED = "you watched {title}"
+TASTE_REASON = "people with your taste rate it highly"
+
 SIMILAR_HEADER = "Titles like {title}"
+#: /similar's line under the header: the named anime's own franchise (``{titles}``)
+SAME_FRANCHISE_LINE = "also in this franchise: {titles}"
+SAME_FRANCHISE_MORE = " and {count} more"
+#: a pick that is the first entry of a franchise the model found a later entry of
+START_WITH_REASON = "start with {title}, the first of {count}"
+#: a pick that follows an entry the person rated well
+SEQUEL_REASON = "the sequel to {title}, which you rated {score}"
+SEQUEL_LIKED_REASON = "the sequel to {title}, which you 👍'd"
+#: appended to a card's reason when more of its franchise is waiting
+MORE_IN_FRANCHISE = " ({count} more of this franchise waiting)"
+NEXT_HEADER = "Next up in franchises you rated well"
+NEXT_REASON = "next after {title}, which you rated {score}"
+NEXT_LIKED_REASON = "next after {title}, which you 👍'd"
+NOTHING_NEXT_FOOTER = (
+    "Nothing new to continue: rate a show 8+ on your list (or 👍 it) and /next "
+    "finds its next entry."
+)
 SIMILAR_REASON = "similar to {title}"
 NOTHING_SIMILAR_FOOTER = "I found nothing similar that passes this chat's filters."
 
@@ -179,7 +211,15 @@ __all__ += [
     "ANILIST_SLOW",
     "ANILIST_UNKNOWN_USER",
     "ANILIST_UNREADABLE",
+    "BECAUSE",
+    "BECAUSE_JOIN",
+    "BECAUSE_LIKED",
+    "BECAUSE_RATED",
+    "BECAUSE_WATCHED",
     "COLD_FOOTER",
+    "COLD_REASON",
+    "COLD_REASON_MANY",
+    "COLD_REASON_SCORE",
     "FEEDBACK_DISLIKED",
     "FEEDBACK_IS_A_THUMB",
     "FEEDBACK_LIKED",
@@ -194,15 +234,26 @@ __all__ += [
     "LINK_NEEDS_USERNAME",
     "LINK_UNKNOWN_SITE",
     "MORE_HEADER",
+    "MORE_IN_FRANCHISE",
+    "NEXT_HEADER",
+    "NEXT_LIKED_REASON",
+    "NEXT_REASON",
     "NOTHING_LEFT_FOOTER",
+    "NOTHING_NEXT_FOOTER",
     "NOTHING_SIMILAR_FOOTER",
     "NSFW_ALLOWED",
     "NSFW_HIDDEN",
     "PICKS_HEADER",
     "POPULAR_HEADER",
     "RATE_FOOTER",
+    "SAME_FRANCHISE_LINE",
+    "SAME_FRANCHISE_MORE",
+    "SEQUEL_LIKED_REASON",
+    "SEQUEL_REASON",
     "SIMILAR_HEADER",
     "SIMILAR_REASON",
+    "START_WITH_REASON",
+    "TASTE_REASON",
     "UNKNOWN_ANIME",
     "UNLINKED",
 ]

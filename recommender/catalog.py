@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from recommender.franchise import Franchises, Relation
 from recommender.types import Filters
 
 __all__ = [
@@ -54,6 +56,14 @@ class Anime:
     year: int | None = None
     nsfw: bool = False
     synopsis: str | None = None
+    #: cover art (a MAL CDN URL the chat platforms fetch themselves)
+    picture_url: str | None = None
+    #: air start, ISO text ("2013-04-07", "2013-04" or "2013")
+    start: str | None = None
+    #: typed relation edges (("Sequel", 25777), ...), see :mod:`recommender.franchise`
+    relations: tuple[Relation, ...] = ()
+    #: an untyped franchise cluster id (the fallback for anime without typed relations)
+    cluster: int | None = None
 
     @property
     def url(self) -> str:
@@ -141,6 +151,43 @@ class Catalog:
         self._exact: dict[str, list[int]] = {}
         for name, row in zip(self._names, self._name_rows, strict=True):
             self._exact.setdefault(name, []).append(row)
+
+    @cached_property
+    def franchises(self) -> Franchises:
+        """Franchise structure of this catalog (built on first use)."""
+        return Franchises(
+            {a.anime_id: a.relations for a in self._anime if a.relations},
+            start={a.anime_id: a.start or (str(a.year) if a.year else None) for a in self._anime},
+            types={a.anime_id: a.type for a in self._anime},
+            members={a.anime_id: a.members for a in self._anime},
+            clusters={a.anime_id: a.cluster for a in self._anime if a.cluster is not None},
+            ids=(a.anime_id for a in self._anime),
+        )
+
+    @property
+    def has_franchises(self) -> bool:
+        """Whether any anime carries relations or a cluster (else the rules have nothing)."""
+        return any(a.relations or a.cluster is not None for a in self._anime)
+
+    def with_meta(self, meta: Mapping[int, Any]) -> Catalog:
+        """A new catalog with picture, start, relations and cluster from ``meta`` (objects
+        with those attributes, keyed by MAL id); anime ``meta`` lacks keep theirs."""
+        out = []
+        for a in self._anime:
+            m = meta.get(a.anime_id)
+            if m is None:
+                out.append(a)
+                continue
+            out.append(
+                replace(
+                    a,
+                    picture_url=m.picture_url or a.picture_url,
+                    start=m.start or a.start,
+                    relations=tuple(m.relations) or a.relations,
+                    cluster=m.cluster if m.cluster is not None else a.cluster,
+                )
+            )
+        return Catalog(out)
 
     # ---- lookups -----------------------------------------------------------------------------
 
@@ -289,6 +336,7 @@ class Catalog:
             rec = {f.name: getattr(a, f.name) for f in fields(Anime)}
             rec["synonyms"] = "|".join(a.synonyms)
             rec["genres"] = "|".join(a.genres)
+            rec["relations"] = ";".join(f"{kind}:{target}" for kind, target in a.relations)
             records.append(rec)
         return pd.DataFrame.from_records(records, columns=[f.name for f in fields(Anime)])
 
@@ -305,11 +353,20 @@ class Catalog:
             text = opt(value)
             return tuple(p for p in str(text).split("|") if p) if text else ()
 
+        def edges(value: Any) -> tuple[Relation, ...]:
+            out: list[Relation] = []
+            for part in str(opt(value) or "").split(";"):
+                kind, _, target = part.rpartition(":")
+                if kind and target.isdigit():
+                    out.append((kind, int(target)))
+            return tuple(out)
+
         anime = []
         for rec in frame.to_dict("records"):
             episodes = opt(rec.get("episodes"))
             year = opt(rec.get("year"))
             score = opt(rec.get("score"))
+            cluster = opt(rec.get("cluster"))
             anime.append(
                 Anime(
                     anime_id=int(rec["anime_id"]),
@@ -325,6 +382,10 @@ class Catalog:
                     year=None if year is None else int(year),
                     nsfw=bool(rec.get("nsfw", False)),
                     synopsis=opt(rec.get("synopsis")),
+                    picture_url=opt(rec.get("picture_url")),
+                    start=opt(rec.get("start")),
+                    relations=edges(rec.get("relations")),
+                    cluster=None if cluster is None else int(cluster),
                 )
             )
         return cls(anime)
@@ -334,6 +395,7 @@ class Catalog:
         frame = self.to_frame()
         frame["episodes"] = frame["episodes"].astype("Int32")
         frame["year"] = frame["year"].astype("Int16")
+        frame["cluster"] = frame["cluster"].astype("Int64")
         frame.to_parquet(path, index=False)
 
     @classmethod

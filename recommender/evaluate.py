@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from recommender.baselines import EaseBaseline, ItemKNN, PersonRows, Popularity
 from recommender.catalog import Catalog
+from recommender.franchise_eval import franchise_metrics
 from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.params import TrainParams
@@ -297,9 +298,14 @@ def run_protocol(
     seed: int = 0,
     models: Sequence[str] = ALL_MODELS,
     feedback_rounds: int = 0,
+    franchise: bool = True,
     say: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """The whole evaluation as one JSON-able dict (the ``--json`` output)."""
+    """The whole evaluation as one JSON-able dict (the ``--json`` output).
+
+    ``franchise``: also the default model's pages as shown, franchise rules off and on
+    (:mod:`recommender.franchise_eval`), when the catalog knows franchises.
+    """
     split = make_split(interactions, catalog, test_users, seed)
     say(
         f"{split.n_users:,} users: {len(split.train):,} train rows, "
@@ -332,6 +338,11 @@ def run_protocol(
     baselines = [results[b]["recall@20"] for b in BASELINES if b in results]
     if DEFAULT_MODEL in results and baselines:
         out["default_beats_baselines"] = results[DEFAULT_MODEL]["recall@20"] >= max(baselines)
+    default_model = default_scorer.model if default_scorer is not None else None
+    if franchise and default_model is not None and default_model.has_franchises:
+        started = time.perf_counter()
+        out["franchise"] = franchise_metrics(default_model, split.inputs, split.held_out)
+        say(f"franchise pages (rules off / on) in {time.perf_counter() - started:.1f} s")
     if feedback_rounds > 0 and default_scorer is not None and default_scorer.model is not None:
         started = time.perf_counter()
         fb = feedback_simulation(default_scorer.model, split, feedback_rounds)

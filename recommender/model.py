@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,13 @@ from recommender.catalog import Catalog
 from recommender.content import popularity_prior
 from recommender.errors import UnknownAnime
 from recommender.fold_in import bpr_fold_in, fold_in
+from recommender.franchise_rules import (
+    Shaped,
+    Viewer,
+    asks_for_extras,
+    shape_ranked,
+    similar_page,
+)
 from recommender.ranking import bayesian_popularity, to_scored, top_rows, zscore_top
 from recommender.types import Filters, ListEntry, Pick, Scored
 from recommender.weighting import DEFAULT_POLICY, WeightPolicy
@@ -61,6 +68,10 @@ ALGORITHMS = ("als+ease", "als", "bpr")
 #: weight of the popularity prior when ranking by content similarity
 CONTENT_POPULARITY = 0.05
 _FILTER_CACHE = 64
+
+
+def _pool_size(n: int) -> int:
+    return max(4 * n, n + 50)  # candidates ranked before the franchise rules cut a page
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +208,7 @@ class Recommender:
         self._cold_scores = bayesian_popularity(catalog.scores, catalog.members)
         self._lock = threading.Lock()
         self._filter_masks: OrderedDict[Filters, NDArray[np.bool_]] = OrderedDict()
+        self.has_franchises = catalog.has_franchises and bool(catalog.franchises)
 
     # ---- public API ---------------------------------------------------------------------------
 
@@ -219,6 +231,7 @@ class Recommender:
         disliked: Collection[int] = (),
         exclude: Collection[int] = (),
         explain: int = 0,
+        franchise_rules: bool = True,
     ) -> list[Pick]:
         """The ``n`` best anime for a person, best first, each with up to ``explain`` reasons.
 
@@ -227,6 +240,7 @@ class Recommender:
         history gets the popular-and-well-rated page (whose picks have no reasons).
         ``Pick.because`` names the person's own titles and 👍s (positive weight only) that
         pushed the pick up most, strongest first; they are weighed without the 👎s.
+        ``franchise_rules``: :mod:`recommender.franchise_rules` over a larger pool.
         """
         if n <= 0:
             return []
@@ -237,6 +251,27 @@ class Recommender:
         cat_allowed = self._filter_mask(filters).copy()
         drop_rows = _rows(self._cat_lut, drop)
         cat_allowed[drop_rows[drop_rows >= 0]] = False
+
+        def ranked(k: int) -> list[Scored]:
+            return self._ranked(person, cat_allowed, k)
+
+        if franchise_rules and self.has_franchises:
+            viewer = Viewer.of(entries, liked=liked, disliked=disliked, exclude=exclude)
+            shaped = shape_ranked(
+                ranked, _pool_size(n), self.catalog.franchises, viewer, n,
+                allow_extras=asks_for_extras(filters.types), allowed=self._allowed(filters),
+            )  # fmt: skip
+        else:
+            shaped = [Shaped(p.anime_id, p.score, p.anime_id) for p in ranked(n)]
+        basis = person if not disliked or explain <= 0 else self._person(entries, liked, ())
+        return [
+            Pick(s.anime_id, s.score, self._because(basis, s.source_id, explain), s.note)
+            for s in shaped
+        ]
+
+    def _ranked(self, person: _Person, cat_allowed: NDArray[np.bool_], n: int) -> list[Scored]:
+        """The top ``n`` allowed anime: the model's, topped up from the cold page."""
+        cat_allowed = cat_allowed.copy()
         picks: list[Scored] = []
         if person.scores is not None:
             allowed = cat_allowed[self._cat_rows]
@@ -246,14 +281,19 @@ class Recommender:
             cat_allowed[taken] = False
             rows = top_rows(self._cold_scores, cat_allowed, n - len(picks))
             picks += to_scored(self.catalog.ids, self._cold_scores, rows)
-        if explain <= 0 or not picks:
-            return [Pick(p.anime_id, p.score) for p in picks]
-        basis = person if not disliked else self._person(entries, liked, ())
-        return [Pick(p.anime_id, p.score, self._because(basis, p.anime_id, explain)) for p in picks]
+        return picks
 
-    def similar(self, anime_id: int, n: int, filters: Filters = Filters()) -> list[Scored]:
+    def _allowed(self, filters: Filters) -> Callable[[int], bool]:
+        """Whether an anime passes ``filters`` (for the rules' swaps)."""
+        mask, row_of = self._filter_mask(filters), self.catalog.row_of
+        return lambda a: (row := row_of(a)) is not None and bool(mask[row])
+
+    def similar(
+        self, anime_id: int, n: int, filters: Filters = Filters(), *, franchise_rules: bool = True
+    ) -> list[Scored]:
         """Anime like ``anime_id``, best first; content similarity when the model lacks it.
 
+        ``franchise_rules``: other franchises only (:func:`.franchise_rules.similar_page`).
         Raises:
             UnknownAnime: ``anime_id`` is not in the catalog.
         """
@@ -262,6 +302,15 @@ class Recommender:
             raise UnknownAnime(anime_id)
         if n <= 0:
             return []
+        if franchise_rules and self.has_franchises:
+            return similar_page(
+                self._similar(anime_id, cat_row, _pool_size(n), filters),
+                self.catalog.franchises, anime_id, n,
+                allow_extras=asks_for_extras(filters.types), allowed=self._allowed(filters),
+            )  # fmt: skip
+        return self._similar(anime_id, cat_row, n, filters)
+
+    def _similar(self, anime_id: int, cat_row: int, n: int, filters: Filters) -> list[Scored]:
         cat_allowed = self._filter_mask(filters).copy()
         cat_allowed[cat_row] = False
         picks: list[Scored] = []
@@ -320,7 +369,7 @@ class Recommender:
     def _because(self, person: _Person, anime_id: int, n: int) -> tuple[int, ...]:
         """The person's items that pushed ``anime_id`` up most (positive weight only)."""
         j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
-        if j < 0 or person.scores is None or len(person.rows) == 0:
+        if n <= 0 or j < 0 or person.scores is None or len(person.rows) == 0:
             return ()
         total = np.zeros(len(person.rows), dtype=np.float64)
         if person.factor_scale and (person.explain_basis is not None or person.chol is not None):

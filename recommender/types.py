@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-__all__ = ["ANIME_TYPES", "LIST_STATUSES", "Filters", "ListEntry", "Pick", "Scored", "Status"]
+__all__ = [
+    "ANIME_TYPES",
+    "LIST_STATUSES",
+    "Filters",
+    "FranchiseNote",
+    "ListEntry",
+    "Pick",
+    "Scored",
+    "Status",
+]
 
 
 class Status(IntEnum):
@@ -102,6 +111,22 @@ class Scored:
 
 
 @dataclass(frozen=True, slots=True)
+class FranchiseNote:
+    """What a pick's franchise adds to its reason (zero / ``None`` fields say nothing).
+
+    ``first_of``: the pick is the entry to start with, the first of that many (the model
+    found ``instead_of``, a later one); ``sequel_to``: it follows an entry the person rated
+    ``rated``; ``more``: other entries of the franchise are waiting.
+    """
+
+    first_of: int = 0
+    instead_of: int | None = None
+    sequel_to: int | None = None
+    rated: int = 0
+    more: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Pick:
     """A recommended anime, its score, and why: up to N of the person's own anime ids.
 
@@ -112,3 +137,4 @@ class Pick:
     anime_id: int
     score: float
     because: tuple[int, ...] = ()
+    franchise: FranchiseNote | None = None

@@ -10,6 +10,10 @@ row order). Outputs keep the Kaggle schemas so :mod:`recommender.datasets` reads
   Rating,Members``), every anime kept.
 * ``anime_with_synopsis.csv.gz``: ``MAL_ID,sypnopsis`` with synopses trimmed to
   about 600 characters and the "No synopsis" placeholders dropped.
+* ``anime_meta.csv.gz``: ``MAL_ID,start,picture,related,cluster`` for the anime of the
+  table (:mod:`recommender.datasets.meta`): typed relations and pictures from
+  ``meta/AnimeList.csv.zip``, clusters from ``meta/mal_collection.json.gz``, start dates
+  from the 2018 ``aired`` else the 2020 ``Aired``.
 
 Usage: ``python scripts/make_sample.py [--shared PATH] [--out PATH]``.
 """
@@ -24,6 +28,13 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+
+from recommender.datasets.meta import (
+    AnimeMeta,
+    parse_aired_2020,
+    read_shared_meta,
+    write_meta_table,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
@@ -96,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         ["MAL_ID", "sypnopsis"]
     ].sort_values("MAL_ID", key=lambda s: s.astype(int), kind="stable")
     write_gz(out / "anime_with_synopsis.csv.gz", to_csv_bytes(synopsis))
+
+    meta = read_shared_meta(shared / "meta")
+    for mal_id, aired in zip(anime["MAL_ID"].astype(int), anime["Aired"], strict=True):
+        m = meta.get(mal_id, AnimeMeta())
+        if m.start is None and (start := parse_aired_2020(aired)) is not None:
+            meta[mal_id] = AnimeMeta(start, m.picture_url, m.relations, m.cluster)
+    write_gz(out / "anime_meta.csv.gz", write_meta_table(meta, anime["MAL_ID"].astype(int)))
 
     total = 0
     for path in sorted(out.glob("*.gz")):

@@ -33,6 +33,30 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         help=f"comma-separated subset of {','.join(ALL_MODELS)}",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--no-franchise",
+        action="store_true",
+        help="skip the franchise evaluation (pages as shown, rules off and on)",
+    )
+
+
+def franchise_lines(franchise: dict[str, Any] | None) -> list[str]:
+    """The franchise table: the default model's pages as shown, rules off and on."""
+    if not franchise:
+        return []
+    lines = [
+        f"franchise rules, default model, {franchise['pages']} pages of "
+        f"{franchise['page_size']} as shown:",
+        f"{'rules':12s} {'R@20 shown':>10s} {'rule-1':>8s} {'repeat pg':>10s} "
+        f"{'recaps':>8s} {'extras':>8s}",
+    ]
+    for name in ("rules_off", "rules_on"):
+        m = franchise[name]
+        lines.append(
+            f"{name[6:]:12s} {m['recall@20_shown']:10.4f} {m['rule1_breaks']:8.2%} "
+            f"{m['pages_with_franchise_repeat']:10.2%} {m['recaps']:8.2%} {m['extras']:8.2%}"
+        )
+    return lines
 
 
 def _table(result: dict[str, Any]) -> str:
@@ -47,6 +71,7 @@ def _table(result: dict[str, Any]) -> str:
             f"{name:12s} {m['recall@20']:10.4f} {m['recall@50']:10.4f} {m['ndcg@100']:10.4f} "
             f"{m['fit_seconds']:8.1f}{mark}"
         )
+    lines += franchise_lines(result.get("franchise"))
     fb = result.get("feedback")
     if fb:
         lines.append(
@@ -84,6 +109,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         seed=args.seed,
         models=models,
         feedback_rounds=args.feedback_rounds,
+        franchise=not args.no_franchise,
         say=say,
     )
     result["protocol"]["ratings"] = str(args.ratings or args.folder or "shipped sample")

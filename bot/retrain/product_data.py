@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.errors import AnimeBotError
 from bot.service.ports import Store
@@ -22,9 +23,12 @@ from recommender.catalog import Anime, Catalog
 from recommender.interactions import Interactions
 from recommender.types import ListEntry, Status
 
-__all__ = ["FetchAnime", "ProductData", "collect_product_data", "missing_anime"]
+__all__ = ["META_REFRESH", "FetchAnime", "ProductData", "collect_product_data", "missing_anime"]
 
 log = logging.getLogger(__name__)
+
+#: cached MAL details (cover art, relations) older than this are fetched again
+META_REFRESH = timedelta(days=30)
 
 #: MAL details of an anime as a catalog row, named by the title given if MAL has none
 #: (``MalClient.fetch_anime``).
@@ -80,8 +84,12 @@ async def missing_anime(
     fetch: FetchAnime | None,
     *,
     max_fetches: int = 200,
+    refresh_after: timedelta = META_REFRESH,
 ) -> list[Anime]:
     """Catalog rows for anime the catalog lacks: cached MAL details, fetched ones, or a stub.
+
+    Details (with cover art and relations) cached longer than ``refresh_after`` are
+    fetched again; when that fails, the stale copy is used.
 
     A stub has the title the list gave (or ``Anime #id``) and unknown metadata; it is
     still recommendable and shown with its MAL link. Fetch failures never stop a retrain.
@@ -89,7 +97,7 @@ async def missing_anime(
     found: list[Anime] = []
     fetched = 0
     for anime_id in sorted({int(a) for a in anime_ids} - set(map(int, catalog.ids))):
-        anime = await store.cached_anime(anime_id)
+        anime = await store.cached_anime(anime_id, max_age=refresh_after)
         if anime is None and fetch is not None and fetched < max_fetches:
             fetched += 1
             try:
@@ -97,5 +105,7 @@ async def missing_anime(
                 await store.cache_anime(anime)
             except AnimeBotError as error:
                 log.info("no MAL details for anime %d: %s", anime_id, error.user_message)
+        if anime is None:
+            anime = await store.cached_anime(anime_id)  # stale beats nothing
         found.append(anime or Anime(anime_id, titles.get(anime_id) or f"Anime #{anime_id}"))
     return found

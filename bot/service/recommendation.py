@@ -33,11 +33,19 @@ from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, KeyedLocks
 from bot.service.filters import parse_filters
 from bot.service.ports import ListFetcher, Site, Store, VoteMode
-from bot.service.replies import Card, FeedbackResult, LinkSummary, Page, human_count
-from bot.service.wording import about_text, recommend_footer, recommend_header, vote_reply
+from bot.service.reasons import Taste, card_reason, title_in
+from bot.service.replies import Card, FeedbackResult, LinkSummary, Page
+from bot.service.wording import (
+    about_text,
+    franchise_line,
+    recommend_footer,
+    recommend_header,
+    vote_reply,
+)
 from bot.sources.mal_xml import check_export, parse_mal_export
 from recommender.catalog import Anime, TitleGuesses
-from recommender.types import Filters, ListEntry, Pick, Scored, Status
+from recommender.franchise_rules import Viewer, next_entries, other_entries
+from recommender.types import Filters, Scored, Status
 
 __all__ = ["ChatRef", "RecommendationService", "UserRef", "parse_link_target"]
 
@@ -63,18 +71,6 @@ class ChatRef:
 
     platform: str
     chat_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Taste:
-    entries: list[ListEntry]
-    scores: dict[int, int]
-    liked: frozenset[int]
-    disliked: frozenset[int]
-
-    @property
-    def is_cold(self) -> bool:
-        return not self.entries and not self.liked and not self.disliked
 
 
 class RecommendationService:
@@ -174,10 +170,10 @@ class RecommendationService:
 
     # ---- recommending ------------------------------------------------------------------------
 
-    async def _taste(self, person: int) -> _Taste:
+    async def _taste(self, person: int) -> Taste:
         stored = await self.store.list_for(person)
         votes = await self.store.feedback_for(person)
-        return _Taste(
+        return Taste(
             entries=[s.to_list_entry() for s in stored],
             scores={s.anime_id: s.score for s in stored if s.score > 0},
             liked=frozenset(a for a, v in votes.items() if v > 0),
@@ -245,7 +241,7 @@ class RecommendationService:
         return await self.recommend(user, chat, filter_text or "", more=True)
 
     def _score_page(
-        self, model: ServingModel, taste: _Taste, filters: Filters, exclude: set[int]
+        self, model: ServingModel, taste: Taste, filters: Filters, exclude: set[int]
     ) -> tuple[list[Scored], list[str]]:
         picks = model.recommend(
             taste.entries,
@@ -256,29 +252,8 @@ class RecommendationService:
             exclude=exclude,
             explain=0 if taste.is_cold else 2,  # a card names at most two of their titles
         )
-        reasons = [self._reason(model, taste, pick) for pick in picks]
+        reasons = [card_reason(model.catalog, taste, pick) for pick in picks]
         return [Scored(p.anime_id, p.score) for p in picks], reasons
-
-    def _reason(self, model: ServingModel, taste: _Taste, pick: Pick) -> str:
-        if taste.is_cold:
-            anime = model.catalog.get(pick.anime_id)
-            score = f"★ {anime.score:.2f} on MAL, " if anime and anime.score else ""
-            members = human_count(anime.members) if anime else "many"
-            return f"popular and well rated ({score}{members} members)"
-        names = []
-        for anime_id in pick.because[:2]:
-            anime = model.catalog.get(anime_id)
-            if anime is None:
-                continue
-            if anime_id in taste.liked:
-                names.append(f"you 👍'd {anime.title}")
-            elif anime_id in taste.scores:
-                names.append(f"you liked {anime.title} ({taste.scores[anime_id]}/10)")
-            else:
-                names.append(f"you watched {anime.title}")
-        if not names:
-            return "people with your taste rate it highly"
-        return "because " + " and ".join(names)
 
     def _cards(
         self, model: ServingModel, scored: Sequence[Scored], reasons: Sequence[str]
@@ -322,12 +297,56 @@ class RecommendationService:
             batch = await self.store.record_suggestions(
                 person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "similar"
             )
+            same = other_entries(model.catalog.franchises, anime.anime_id)
         return Page(
             kind="similar",
             header=texts.SIMILAR_HEADER.format(title=anime.display_title),
             cards=cards,
             batch_id=batch,
             footer=None if cards else texts.NOTHING_SIMILAR_FOOTER,
+            subheader=franchise_line([title_in(model.catalog, a) for a in same]),
+        )
+
+    async def next_up(self, user: UserRef, chat: ChatRef) -> Page:
+        """/next: the next unwatched entry of each franchise the person rated well, best
+        first (dropped franchises and this chat's filters left out)."""
+        person = await self._person(user)
+        async with self._person_locks(person):
+            model = self.models.current
+            allowed = model.catalog.mask(
+                Filters(allow_nsfw=await self.store.nsfw_allowed(chat.platform, chat.chat_id))
+            )
+            taste = await self._taste(person)
+            viewer = Viewer.of(taste.entries, liked=taste.liked, disliked=taste.disliked)
+            found = next_entries(model.catalog.franchises, viewer)
+            picks, reasons = [], []
+            for anime_id, source in found:
+                row = model.catalog.row_of(anime_id)
+                if row is None or not allowed[row]:
+                    continue
+                title = title_in(model.catalog, source)
+                rated = viewer.scores.get(source, 0)
+                liked = source in taste.liked and source not in taste.scores
+                picks.append(Scored(anime_id, float(rated)))
+                reasons.append(
+                    texts.NEXT_LIKED_REASON.format(title=title)
+                    if liked
+                    else texts.NEXT_REASON.format(title=title, score=rated)
+                )
+                if len(picks) >= self.page_size:
+                    break
+            cards = self._cards(model, picks, reasons)
+            # stored as a "similar" batch (a page not made from filters; a kind of its own
+            # would need a table rebuild for the CHECK constraint)
+            batch = await self.store.record_suggestions(
+                person, chat.platform, chat.chat_id, [c.anime_id for c in cards], "similar"
+            )
+        return Page(
+            kind="next",
+            header=texts.NEXT_HEADER,
+            cards=cards,
+            batch_id=batch,
+            footer=None if cards else texts.NOTHING_NEXT_FOOTER,
         )
 
     def autocomplete(self, prefix: str, limit: int = 25) -> list[tuple[str, int]]:

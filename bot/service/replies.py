@@ -25,6 +25,8 @@ class Card:
     genres: tuple[str, ...]
     reason: str
     url: str
+    #: cover art the platforms fetch themselves; ``None``: the card as before
+    picture_url: str | None = None
 
     @classmethod
     def of(cls, number: int, anime: Anime, reason: str) -> Card:
@@ -41,6 +43,7 @@ class Card:
             genres=anime.genres,
             reason=reason,
             url=anime.url,
+            picture_url=anime.picture_url,
         )
 
     @property
@@ -59,13 +62,15 @@ class Card:
 class Page:
     """A page of cards: picks for a person, or titles like one they named."""
 
-    kind: str  # "recommend" | "similar"
+    kind: str  # "recommend" | "similar" | "next"
     header: str
     cards: tuple[Card, ...]
     batch_id: int
     footer: str | None = None
     #: the /recommend filters this page was made with (what a "more" button should carry)
     filter_text: str = ""
+    #: one line under the header (/similar: "also in this franchise: ...")
+    subheader: str | None = None
 
     @property
     def is_empty(self) -> bool:

@@ -2,11 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from bot import texts
 from bot.service.ports import StoreStats
 from recommender.model import ModelInfo
+from recommender.types import FranchiseNote
 
-__all__ = ["about_text", "recommend_footer", "recommend_header", "vote_reply"]
+__all__ = [
+    "about_text",
+    "franchise_line",
+    "franchise_reason",
+    "recommend_footer",
+    "recommend_header",
+    "vote_reply",
+    "with_waiting",
+]
+
+#: titles /similar's franchise line names before "and N more"
+FRANCHISE_LINE_TITLES = 4
+
+
+def franchise_reason(
+    note: FranchiseNote | None, title: str, title_of: Callable[[int], str]
+) -> str | None:
+    """A pick's reason when its franchise decides it ("start with X, the first of 4",
+    "the sequel to X, which you rated 9"); ``None`` when it does not."""
+    if note is None:
+        return None
+    if note.first_of:
+        return texts.START_WITH_REASON.format(title=title, count=note.first_of)
+    if note.sequel_to is not None:
+        if note.rated:
+            return texts.SEQUEL_REASON.format(title=title_of(note.sequel_to), score=note.rated)
+        return texts.SEQUEL_LIKED_REASON.format(title=title_of(note.sequel_to))
+    return None
+
+
+def with_waiting(reason: str, note: FranchiseNote | None) -> str:
+    """``reason`` plus "(N more of this franchise waiting)" when there are."""
+    if note is None or note.more <= 0:
+        return reason
+    return reason + texts.MORE_IN_FRANCHISE.format(count=note.more)
+
+
+def franchise_line(titles: Sequence[str]) -> str | None:
+    """/similar's line under the header: the named anime's own franchise."""
+    if not titles:
+        return None
+    shown = ", ".join(titles[:FRANCHISE_LINE_TITLES])
+    rest = len(titles) - FRANCHISE_LINE_TITLES
+    if rest > 0:
+        shown += texts.SAME_FRANCHISE_MORE.format(count=rest)
+    return texts.SAME_FRANCHISE_LINE.format(titles=shown)
 
 
 def recommend_header(*, cold: bool, filtered: bool, more: bool) -> str:

@@ -7,6 +7,7 @@ Optional details (genres, score, dates...) that are missing or odd stay unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +21,24 @@ __all__ = ["ANIME_FIELDS", "Malformed", "anime_from_mal", "parse_anime", "parse_
 #: The anime detail fields requested from MAL (what :func:`anime_from_mal` reads).
 ANIME_FIELDS = (
     "id,title,alternative_titles,genres,media_type,num_episodes,mean,num_list_users,"
-    "start_date,rating,nsfw,synopsis"
+    "start_date,rating,nsfw,synopsis,related_anime,main_picture"
 )
+
+#: MAL ``relation_type`` -> the relation names of the catalog (the 2018 scrape's spelling)
+_RELATIONS = {
+    "sequel": "Sequel",
+    "prequel": "Prequel",
+    "parent_story": "Parent story",
+    "side_story": "Side story",
+    "summary": "Summary",
+    "full_story": "Full story",
+    "alternative_version": "Alternative version",
+    "alternative_setting": "Alternative setting",
+    "spin_off": "Spin-off",
+    "character": "Character",
+    "other": "Other",
+}
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 #: MAL ``media_type`` -> catalog ``type`` (anything else is ``"Unknown"``).
 _MEDIA_TYPES = {**ANIME_TYPES, "tv_special": "Special"}
@@ -135,6 +152,9 @@ def anime_from_mal(payload: Mapping[str, object], fallback_title: str | None = N
     nsfw = payload.get("nsfw")
     title = payload.get("title")
     return Anime(
+        picture_url=_picture(payload.get("main_picture")),
+        start=start if isinstance(start, str) and _DATE.match(start) else None,
+        relations=_relations(payload.get("related_anime")),
         anime_id=anime_id,
         title=str(title)
         if isinstance(title, str) and title
@@ -151,3 +171,29 @@ def anime_from_mal(payload: Mapping[str, object], fallback_title: str | None = N
         nsfw="Hentai" in genre_names or rating == "rx" or nsfw == "black",
         synopsis=str(payload["synopsis"])[:600] if payload.get("synopsis") else None,
     )
+
+
+def _picture(value: object) -> str | None:
+    """``main_picture``'s large (else medium) URL; only https URLs are kept."""
+    if not isinstance(value, dict):
+        return None
+    for key in ("large", "medium"):
+        url = value.get(key)
+        if isinstance(url, str) and url.startswith("https://"):
+            return url
+    return None
+
+
+def _relations(value: object) -> tuple[tuple[str, int], ...]:
+    """``related_anime`` as typed edges (unknown relation types and bad items are skipped)."""
+    if not isinstance(value, list):
+        return ()
+    out: list[tuple[str, int]] = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("node"), dict):
+            continue
+        target = item["node"].get("id")
+        kind = _RELATIONS.get(str(item.get("relation_type", "")))
+        if kind is not None and isinstance(target, int) and target > 0:
+            out.append((kind, target))
+    return tuple(out)

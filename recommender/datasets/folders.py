@@ -10,6 +10,7 @@ from recommender.catalog import Catalog
 from recommender.datasets.blocks import ReadReport
 from recommender.datasets.catalog import read_catalog_reports
 from recommender.datasets.interactions import read_interactions
+from recommender.datasets.meta import find_meta, read_meta
 from recommender.interactions import Interactions
 from recommender.layout import SHIPPED_SAMPLE_DIR
 
@@ -86,6 +87,8 @@ def load_dataset(
     """Read a Kaggle data set: explicit paths override what is found in ``folder``.
 
     With neither a folder nor a ratings file, the shipped sample (``data/sample``) is read.
+    Anime metadata (relations, pictures; :mod:`.meta`) is joined onto the catalog when the
+    folder (or the anime file's folder) has an ``anime_meta.csv.gz`` or a ``meta/`` beside.
     """
     synopsis: Path | None = None
     if folder is None and ratings is None:
@@ -105,4 +108,7 @@ def load_dataset(
         reports.append(anime_report)
         if synopsis_report is not None:
             reports.append(synopsis_report)
+        meta_path = find_meta(Path(folder) if folder is not None else Path(anime).parent)
+        if meta_path is not None:
+            catalog = catalog.with_meta(read_meta(meta_path))
     return Dataset(interactions, catalog, reports)

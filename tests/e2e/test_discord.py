@@ -39,7 +39,7 @@ from recommender.catalog import Anime
 from recommender.types import Status
 from tests.fakes.discord_http import EPHEMERAL, MANAGE_GUILD, FakeAttachment, FakeDiscord
 from tests.fakes.mal_server import FakeMal
-from tests.fakes.model import FakeModel, small_catalog
+from tests.fakes.model import FakeModel, has_picture, picture_url, pictured_catalog, small_catalog
 
 PAGE_SIZE = 5
 GUILD = 700_000_000_000_000_001
@@ -508,6 +508,7 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
     assert names == {
         "recommend",
         "more",
+        "next",
         "similar",
         "link",
         "unlink",
@@ -556,3 +557,22 @@ async def test_a_close_it_cannot_recover_from_fails_the_frontend(
     assert "4004" in cause and "authentication failed" in cause and "\n" not in cause
     assert fake.token not in cause
     assert harness.bot.is_closed()  # discord.py closed it; stop() still ends the task
+
+
+async def test_cards_show_cover_art_as_the_embed_thumbnail_when_known(
+    harness: Harness, service: RecommendationService
+) -> None:
+    service.models.swap(FakeModel(pictured_catalog()))
+    await harness.start()
+    page = await harness.recommend()
+    assert len(page) == PAGE_SIZE
+    with_art = [c for c in page if has_picture(anime_id(c))]
+    without = [c for c in page if not has_picture(anime_id(c))]
+    assert with_art and without, "the page mixes cards with and without a picture"
+    for card in with_art:
+        assert card["embeds"][0]["thumbnail"]["url"] == picture_url(anime_id(card))
+    for card in without:  # no picture: the card as before
+        embed = card["embeds"][0]
+        assert "thumbnail" not in embed and "image" not in embed
+        assert embed["url"].startswith("https://myanimelist.net/anime/")
+        assert "members" in embed["description"]

@@ -30,7 +30,7 @@ from bot.storage import Storage
 from bot.texts import APOLOGY, HELP
 from recommender.types import Status
 from tests.fakes.mal_server import FakeMal
-from tests.fakes.model import FakeModel
+from tests.fakes.model import FakeModel, has_picture, picture_url, pictured_catalog
 from tests.fakes.telegram_api import FakeTelegramApi, chat, user
 
 TOKEN = "987654321:AAH-fake_Secret-Token-0123456789abcdefXYZ"
@@ -425,3 +425,36 @@ async def test_fake_api_decodes_json_and_multipart_requests(api: FakeTelegramApi
     assert first["chat_id"] == 5 and first["reply_markup"] == markup
     assert second["chat_id"] == 6 and second["text"] == "form"
     assert second["reply_markup"] == markup and second["document"] == b"bytes"
+
+
+def preview_of(card: Json) -> Json:
+    options = card.get("link_preview_options")
+    return json.loads(options) if isinstance(options, str) else dict(options or {})
+
+
+async def test_cards_show_cover_art_as_a_large_preview_above_the_text(
+    api: FakeTelegramApi, bot: TelegramFrontend, service: RecommendationService
+) -> None:
+    service.models.swap(FakeModel(pictured_catalog()))
+    await link_alice(api)
+    mark = api.mark()
+    page = await recommend(api, ALICE)
+    assert len(page) == PAGE_SIZE
+    sent = api.calls_to("sendMessage", mark)
+    assert len(sent) == PAGE_SIZE + 1, "the intro and one message per card: no extra message"
+    payloads = [p for p in sent if "reply_markup" in p]
+    assert [anime_of(p) for p in payloads] == [anime_of(c) for c in page]
+    with_art = [p for p in payloads if has_picture(anime_of(p))]
+    without = [p for p in payloads if not has_picture(anime_of(p))]
+    assert with_art and without, "the page mixes cards with and without a picture"
+    for card in with_art:
+        assert preview_of(card) == {
+            "url": picture_url(anime_of(card)),
+            "prefer_large_media": True,
+            "show_above_text": True,
+        }
+    for card in without:  # no picture: the card as before
+        assert preview_of(card) == {"is_disabled": True}
+    for card in payloads:  # text and buttons kept either way
+        assert "MyAnimeList</a>" in card["text"] and card["parse_mode"] == "HTML"
+        assert card["reply_markup"]["inline_keyboard"][0][0]["text"] == "👍"

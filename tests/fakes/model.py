@@ -8,6 +8,7 @@ use it; integration tests use the real model.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from recommender.catalog import Anime, Catalog
 from recommender.model import ModelInfo
@@ -117,3 +118,21 @@ class FakeModel:
             if overlap:
                 reasons.append((item, overlap))
         return tuple(item for item, _ in sorted(reasons, key=lambda r: -r[1]))
+
+
+def picture_url(anime_id: int) -> str:
+    """The cover art :func:`pictured_catalog` gives an anime."""
+    return f"https://cdn.myanimelist.net/images/anime/{anime_id}/{anime_id}00.jpg"
+
+
+def pictured_catalog() -> Catalog:
+    """:func:`small_catalog` with cover art except on ids that are multiples of 4."""
+    return Catalog(
+        replace(a, picture_url=picture_url(a.anime_id)) if has_picture(a.anime_id) else a
+        for a in small_catalog()
+    )
+
+
+def has_picture(anime_id: int) -> bool:
+    """Whether :func:`pictured_catalog` gives this anime a picture."""
+    return anime_id % 4 != 0

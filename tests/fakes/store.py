@@ -56,6 +56,7 @@ class FakeStore:
         self.votes: dict[tuple[int, int], int] = {}
         self.nsfw: dict[tuple[str, str], bool] = {}
         self.anime: dict[int, Anime] = {}
+        self.anime_fetched_at: dict[int, datetime] = {}
 
     def _now(self) -> datetime:
         return self._clock()
@@ -231,6 +232,12 @@ class FakeStore:
 
     async def cache_anime(self, anime: Anime) -> None:
         self.anime[anime.anime_id] = anime
+        self.anime_fetched_at[anime.anime_id] = self._clock()
 
-    async def cached_anime(self, anime_id: int) -> Anime | None:
+    async def cached_anime(
+        self, anime_id: int, *, max_age: timedelta | None = None
+    ) -> Anime | None:
+        fetched = self.anime_fetched_at.get(anime_id)
+        if max_age is not None and fetched is not None and self._clock() - fetched > max_age:
+            return None
         return self.anime.get(anime_id)

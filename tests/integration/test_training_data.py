@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import numpy as np
 
 from bot.lists import AnimeList, AnimeListEntry
-from bot.retrain.product_data import collect_product_data, missing_anime
+from bot.retrain.product_data import META_REFRESH, collect_product_data, missing_anime
 from bot.sources.mal import MalClient
 from bot.sources.mal_json import anime_from_mal
 from bot.storage import Storage
 from recommender.types import Status
+from tests.fakes.clock import ManualClock
 from tests.fakes.mal_server import DEFAULT_CLIENT_ID, FakeMal
 from tests.fakes.model import small_catalog
 
@@ -99,3 +103,49 @@ def test_mal_details_nsfw_and_missing_fields() -> None:
     explicit = anime_from_mal({"id": 5, "title": "X", "rating": "rx", "genres": []})
     assert explicit.nsfw and explicit.type == "Unknown" and explicit.score is None
     assert anime_from_mal({"id": 6, "title": ""}, "From list").title == "From list"
+
+
+async def test_anime_the_shipped_metadata_lacks_get_relations_and_art_fetched_once(
+    tmp_path: Path,
+) -> None:
+    """The live metadata path (at retrain time): MAL's related_anime and main_picture are
+    fetched once, cached in SQLite with their age, refetched after the refresh age, and
+    the catalog the next model is built on places the new sequel in its franchise."""
+    clock = ManualClock()
+    catalog = small_catalog()  # anime 1..30; 40_003 is newer than the shipped data
+    async with (
+        await Storage.open(tmp_path / "s.sqlite3", clock=clock) as store,
+        FakeMal() as mal,
+        mal.http_client() as http,
+    ):
+        mal.add_anime(
+            40_003,
+            title="Fullmetal Alchemist: Season 2",
+            start_date="2024-04-01",
+            related_anime=[
+                {"node": {"id": 1, "title": "FMA"}, "relation_type": "prequel"},
+                {"node": {"id": 7, "title": "x"}, "relation_type": "no_such_type"},
+                {"node": "garbage"},
+            ],
+        )
+        client = MalClient(http, DEFAULT_CLIENT_ID, mal.base_url)
+        for _ in range(2):
+            [new] = await missing_anime(store, catalog, [40_003], {}, client.fetch_anime)
+        assert len(mal.requests) == 1, "fetched once, then served from the cache"
+        assert "related_anime" in mal.requests[0].query["fields"]
+        assert new.relations == (("Prequel", 1),) and new.start == "2024-04-01"
+        assert new.picture_url == "https://cdn.myanimelist.net/images/anime/1/40003l.jpg"
+        assert await store.cached_anime(40_003) == new
+
+        clock.advance(META_REFRESH + timedelta(days=1))
+        assert await store.cached_anime(40_003, max_age=META_REFRESH) is None
+        mal.malformed_next(40_003)  # the refresh fails: the stale copy is used
+        [stale] = await missing_anime(store, catalog, [40_003], {}, client.fetch_anime)
+        assert stale == new and len(mal.requests) == 2
+        [fresh] = await missing_anime(store, catalog, [40_003], {}, client.fetch_anime)
+        assert fresh == new and len(mal.requests) == 3
+
+    grown = catalog.with_anime([new])
+    assert grown.franchises.same_franchise(1, 40_003)
+    assert grown.franchises.sequels(1) == (40_003,)
+    assert grown.franchises.prerequisites(40_003) == (1,)

@@ -90,6 +90,7 @@ class Conversation:
             "recommend": self._recommend,
             "more": self._more,
             "similar": self._similar,
+            "next": self._next,
             "like": self._like,
             "dislike": self._dislike,
             "nsfw": self._nsfw,
@@ -137,6 +138,10 @@ class Conversation:
 
     async def _similar(self, rest: str) -> list[Reply]:
         page = await self.service.similar(self.user, self.chat, rest)
+        return [await self._show(page)]
+
+    async def _next(self, _rest: str) -> list[Reply]:
+        page = await self.service.next_up(self.user, self.chat)
         return [await self._show(page)]
 
     async def _show(self, page: Page) -> Page:

@@ -38,6 +38,8 @@ def render(reply: Reply) -> str:
 def render_page(page: Page) -> str:
     """A page of cards as numbered plain text."""
     lines = [page.header]
+    if page.subheader:
+        lines.append(page.subheader)
     if not page.cards:
         lines.append("  (nothing to show)")
     for card in page.cards:

@@ -123,6 +123,14 @@ def build_commands(service: RecommendationService) -> list[Command]:
             ephemeral=True,
         )
 
+    @app_commands.command(
+        name="next", description="The next entry of each franchise you rated well"
+    )
+    async def next_(interaction: Interaction) -> None:
+        await defer(interaction)
+        page = await service.next_up(user_ref(interaction), chat_ref(interaction))
+        await send_page(service, interaction, page)
+
     @app_commands.command(name="about", description="The model and what it has learnt")
     async def about(interaction: Interaction) -> None:
         await defer(interaction)
@@ -141,7 +149,7 @@ def build_commands(service: RecommendationService) -> list[Command]:
     async def help_(interaction: Interaction) -> None:
         await interaction.response.send_message(f"```\n{DISCORD_HELP}\n```", ephemeral=True)
 
-    return [recommend, more, similar, link, unlink, forget, about, nsfw, help_]
+    return [recommend, more, similar, next_, link, unlink, forget, about, nsfw, help_]
 
 
 def title_choices(service: RecommendationService, current: str) -> list[app_commands.Choice[str]]:

@@ -55,12 +55,17 @@ def card_embed(card: Card) -> discord.Embed:
         colour=MAL_BLUE,
     )
     embed.set_footer(text=clip(f"#{card.number} · rate with 👍/👎", FOOTER_LIMIT))
+    if card.picture_url:  # Discord fetches it; none: the card as before
+        embed.set_thumbnail(url=card.picture_url)
     return embed
 
 
 def page_intro(page: Page, user_id: int) -> str:
     """The public line above a page's first card: what it is and whom it is for."""
-    return clip(f"**{discord.utils.escape_markdown(page.header)}** for <@{user_id}>", CONTENT_LIMIT)
+    text = f"**{discord.utils.escape_markdown(page.header)}** for <@{user_id}>"
+    if page.subheader:
+        text += "\n" + discord.utils.escape_markdown(page.subheader)
+    return clip(text, CONTENT_LIMIT)
 
 
 def page_summary(page: Page) -> str:
@@ -68,6 +73,8 @@ def page_summary(page: Page) -> str:
     lines = [page.header if page.cards else page.header + ": nothing to show."]
     if page.cards:
         lines[0] += f": {len(page.cards)} below."
+    if page.subheader:
+        lines.append(page.subheader)
     if page.footer:
         lines.append(page.footer)
     return clip("\n".join(lines), CONTENT_LIMIT)

@@ -57,6 +57,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("recommend", "a page of picks, e.g. /recommend action -romance tv"),
     ("more", "the next page, no repeats"),
     ("similar", "titles like one you name: /similar <anime>"),
+    ("next", "the next entry of each franchise you rated well"),
     ("nsfw", "show or hide NSFW titles in this chat: /nsfw on|off"),
     ("forget", "delete everything stored about you"),
     ("about", "the model and what it has learnt"),
@@ -106,6 +107,7 @@ class CommandHandlers:
             "recommend": self.recommend,
             "more": self.more,
             "similar": self.similar,
+            "next": self.next_up,
             "nsfw": self.nsfw,
             "forget": self.forget,
             "about": self.about,
@@ -175,6 +177,11 @@ class CommandHandlers:
                 unknown.user_message, reply_markup=self._suggestions(unknown.suggestions)
             )
             return
+        await self.replies.send_page(context.bot, update, page)
+
+    async def next_up(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await typing(update)
+        page = await self.service.next_up(user_ref(update), chat_ref(update))
         await self.replies.send_page(context.bot, update, page)
 
     async def nsfw(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

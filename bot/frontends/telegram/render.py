@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.frontends.common import ButtonData, clip
 from bot.service.replies import Card, Page
@@ -19,6 +19,7 @@ __all__ = [
     "MAX_TEXT",
     "MAX_TOAST",
     "card_keyboard",
+    "card_preview",
     "card_text",
     "forget_keyboard",
     "page_intro",
@@ -33,6 +34,7 @@ MAX_TEXT = 4096
 MAX_TOAST = 200
 
 BUTTONS = ButtonData(CALLBACK_LIMIT)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 UP, DOWN = "👍", "👎"
 
 
@@ -49,9 +51,20 @@ def card_text(card: Card) -> str:
     return clip("\n".join(lines), MAX_TEXT)
 
 
+def card_preview(card: Card) -> LinkPreviewOptions:
+    """The card's cover art as a large link preview above its text (Telegram fetches the
+    URL; no extra message); no picture: no preview, as before."""
+    if not card.picture_url:
+        return NO_PREVIEW
+    return LinkPreviewOptions(url=card.picture_url, prefer_large_media=True, show_above_text=True)
+
+
 def page_intro(page: Page) -> str:
-    """The message before the cards: the header in bold, then the footer hint."""
+    """The message before the cards: the header in bold (the subheader under it), then the
+    footer hint."""
     text = f"<b>{html.escape(page.header)}</b>"
+    if page.subheader:
+        text += f"\n{html.escape(page.subheader)}"
     if page.footer:
         text += f"\n<i>{html.escape(page.footer)}</i>"
     return clip(text, MAX_TEXT)

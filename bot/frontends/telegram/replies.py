@@ -69,7 +69,7 @@ class Replies:
                 render.card_text(card),
                 parse_mode=ParseMode.HTML,
                 reply_markup=render.card_keyboard(card.anime_id, more=more),
-                link_preview_options=NO_PREVIEW,
+                link_preview_options=render.card_preview(card),
             )
             await self.service.cards_shown(
                 page.batch_id, where, {card.anime_id: str(sent.message_id)}
