@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
     discord_sync_guild: int | None = Field(default=None, alias="DISCORD_SYNC_GUILD")
     data_dir: Path = Field(default=Path("var"), alias="ANIMEREC_DATA_DIR")
-    db_path: Path | None = Field(default=None, alias="ANIMEREC_DB")
+    db_location: str | None = Field(default=None, alias="ANIMEREC_DB")
     kaggle_dir: Path | None = Field(default=None, alias="ANIMEREC_KAGGLE_DIR")
     retrain_every_hours: float = Field(default=24.0, alias="ANIMEREC_RETRAIN_EVERY", ge=0)
     retrain_min_new: int = Field(default=5_000, alias="ANIMEREC_RETRAIN_MIN_NEW", ge=1)
@@ -51,9 +51,15 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="ANIMEREC_LOG_LEVEL")
 
     @property
-    def database(self) -> Path:
-        """The SQLite file (``ANIMEREC_DB``, else ``<data dir>/animerec.sqlite3``)."""
-        return self.db_path if self.db_path is not None else self.data_dir / "animerec.sqlite3"
+    def database(self) -> str | Path:
+        """The store: a ``postgresql://`` URL, else a SQLite file (``ANIMEREC_DB``, default
+        ``<data dir>/animerec.sqlite3``)."""
+        location = (self.db_location or "").strip()
+        if not location:
+            return self.data_dir / "animerec.sqlite3"
+        if location.lower().startswith(("postgresql://", "postgres://")):
+            return location
+        return Path(location)
 
     @property
     def layout(self) -> DataLayout:

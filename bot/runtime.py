@@ -26,10 +26,17 @@ from bot.retrain import Retrainer
 from bot.service import RecommendationService
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
-from bot.storage import Storage
+from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, open_store
 from recommender.artifact import ArtifactError, load_current
 
-__all__ = ["HTTP_TIMEOUT", "Runtime", "build_frontends", "load_serving_model", "open_runtime"]
+__all__ = [
+    "HTTP_TIMEOUT",
+    "Runtime",
+    "build_frontends",
+    "load_serving_model",
+    "open_runtime",
+    "open_settings_store",
+]
 
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
@@ -39,7 +46,7 @@ class Runtime:
     """Everything built once for a process; the front ends are built but not started."""
 
     settings: Settings
-    store: Storage
+    store: AnyStore
     http: httpx.AsyncClient
     models: ModelSlot
     service: RecommendationService
@@ -56,6 +63,18 @@ def load_serving_model(settings: Settings) -> ModelSlot:
             f"no usable model ({error}). Run `animerec build-default` "
             "(or `make run`) to build the embedded default."
         ) from None
+
+
+async def open_settings_store(settings: Settings) -> AnyStore:
+    """The store ``ANIMEREC_DB`` names (SQLite file or PostgreSQL URL), opened and migrated.
+
+    A PostgreSQL server that cannot be reached, or a database too new for this code,
+    is a StartupError (one line); there is no fallback to SQLite.
+    """
+    try:
+        return await open_store(settings.database)
+    except (DatabaseUnreachable, MigrationError) as error:
+        raise StartupError(str(error)) from None
 
 
 def build_frontends(
@@ -94,7 +113,7 @@ async def open_runtime(
     models = models if models is not None else load_serving_model(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with contextlib.AsyncExitStack() as stack:
-        store = await Storage.open(settings.database)
+        store = await open_settings_store(settings)
         stack.push_async_callback(store.close)
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=HTTP_TIMEOUT))
         client_id = Settings.secret(settings.mal_client_id)

@@ -2,9 +2,9 @@
 
 :class:`Store` is exactly what :class:`~bot.service.RecommendationService` and
 the retrainer (:mod:`bot.retrain`) call on storage;
-``bot.storage.Storage`` implements it over SQLite and ``tests/fakes/store.py``
-in memory. :class:`ListFetcher` is where linked lists come from: one per :data:`Site`
-(the MAL client, the AniList client).
+``bot.storage.Storage`` implements it over SQLite, ``bot.storage.PostgresStore``
+over PostgreSQL, and ``tests/fakes/store.py`` in memory. :class:`ListFetcher` is where
+linked lists come from: one per :data:`Site` (the MAL client, the AniList client).
 The model's port is ``bot.model_slot.ServingModel``.
 """
 

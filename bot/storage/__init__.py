@@ -1,13 +1,16 @@
-"""Persistence: the SQLite store (the only SQL in animerec) and its migrations runner.
+"""Persistence (the only SQL in animerec): a SQLite store and a PostgreSQL one, and migrations.
 
-Use :class:`Storage`, a facade over one module per concern::
+:class:`Storage` (SQLite, the embedded default) and :class:`PostgresStore`
+(``bot.storage.postgres``, for replicas sharing one database) are facades over one
+module per concern with the same methods. :func:`open_store` picks one from
+``ANIMEREC_DB``::
 
-    async with await Storage.open(settings.database) as store:
+    async with await open_store(settings.database) as store:
         person = await store.get_or_create_person("telegram", "12345")
 """
 
 from bot.service.ports import StoreStats, VoteMode, VoteOutcome
-from bot.storage.errors import StoreClosed, UnknownPerson
+from bot.storage.errors import DatabaseUnreachable, StoreClosed, UnknownPerson
 from bot.storage.migrations import (
     MIGRATIONS_DIR,
     DatabaseTooNew,
@@ -15,13 +18,18 @@ from bot.storage.migrations import (
     apply_migrations,
     schema_version,
 )
+from bot.storage.opening import AnyStore, open_store
+from bot.storage.postgres import PostgresStore
 from bot.storage.store import Storage
 from bot.storage.suggestions import Suggestion
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "AnyStore",
     "DatabaseTooNew",
+    "DatabaseUnreachable",
     "MigrationError",
+    "PostgresStore",
     "Storage",
     "StoreClosed",
     "StoreStats",
@@ -30,5 +38,6 @@ __all__ = [
     "VoteMode",
     "VoteOutcome",
     "apply_migrations",
+    "open_store",
     "schema_version",
 ]

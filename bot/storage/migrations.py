@@ -34,6 +34,7 @@ __all__ = [
     "apply_migrations",
     "discover_migrations",
     "find_migrations_dir",
+    "numbered_files",
     "schema_version",
     "split_statements",
 ]
@@ -106,13 +107,15 @@ def _has_code(text: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
 
 
-def discover_migrations(directory: Path | None = None) -> list[Migration]:
-    """Read every ``NNNN_*.sql`` file of ``directory``, checking they number 1..N without gaps.
+def numbered_files(folder: Path) -> list[tuple[int, Path]]:
+    """The ``NNNN_*.sql`` files of ``folder`` by number, checking they run 1..N without gaps.
+
+    Shared by the SQLite and the PostgreSQL runners.
 
     Raises:
-        MigrationError: on a badly named ``.sql`` file, a duplicate or missing number.
+        MigrationError: on a missing folder, a badly named ``.sql`` file, a duplicate or
+            missing number.
     """
-    folder = MIGRATIONS_DIR if directory is None else directory
     if not folder.is_dir():
         raise MigrationError(f"migrations folder not found: {folder}")
     found: dict[int, Path] = {}
@@ -131,9 +134,19 @@ def discover_migrations(directory: Path | None = None) -> list[Migration]:
         raise MigrationError(
             f"migrations must be numbered 1..{len(found)} without gaps; found {sorted(found)}"
         )
+    return [(v, found[v]) for v in expected]
+
+
+def discover_migrations(directory: Path | None = None) -> list[Migration]:
+    """Read every ``NNNN_*.sql`` file of ``directory`` (see :func:`numbered_files`).
+
+    Raises:
+        MigrationError: on a badly named ``.sql`` file, a duplicate or missing number.
+    """
+    folder = MIGRATIONS_DIR if directory is None else directory
     return [
-        Migration(v, found[v].name, tuple(split_statements(found[v].read_text(encoding="utf-8"))))
-        for v in expected
+        Migration(v, path.name, tuple(split_statements(path.read_text(encoding="utf-8"))))
+        for v, path in numbered_files(folder)
     ]
 
 

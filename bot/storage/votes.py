@@ -2,13 +2,11 @@
 
 A vote returns only once it is committed (acknowledged means durable), so the
 next recommendation sees it. Votes arriving together (a burst of reactions)
-share one ``BEGIN IMMEDIATE ... COMMIT``; a batch that fails is retried one vote
-per transaction, so one bad vote fails alone.
+share one ``BEGIN IMMEDIATE ... COMMIT`` (:mod:`bot.storage.group_commit`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 
@@ -16,7 +14,8 @@ import aiosqlite
 
 from bot.service.ports import VoteMode, VoteOutcome
 from bot.storage.connection import Database, need_text
-from bot.storage.errors import StoreClosed, UnknownPerson
+from bot.storage.errors import UnknownPerson
+from bot.storage.group_commit import GroupCommit
 from bot.storage.people import person_of
 from bot.storage.suggestions import cards_on
 
@@ -34,17 +33,16 @@ _INSERT_VOTE = (
 
 
 _Op = Callable[[aiosqlite.Connection], Awaitable[VoteOutcome | None]]
-_Job = tuple[_Op, "asyncio.Future[VoteOutcome | None]"]
 
 
 class Votes:
-    """Records, toggles and reads votes; the group-commit queue lives here."""
+    """Records, toggles and reads votes (written through a :class:`GroupCommit` queue)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._queue: list[_Job] = []
-        self._writer: asyncio.Task[None] | None = None
-        self._closed = False
+        self._queue: GroupCommit[aiosqlite.Connection] = GroupCommit(
+            db.transaction, (sqlite3.Error, UnknownPerson)
+        )
 
     async def record_feedback(self, person_id: int, anime_id: int, value: int, source: str) -> None:
         """Store a 👍 (+1) or 👎 (-1); it supersedes the person's active vote on that anime.
@@ -133,58 +131,10 @@ class Votes:
 
     async def close(self) -> None:
         """Refuse new votes and wait for the queued ones to be written."""
-        self._closed = True
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
-
-    # -- the group-commit queue ---------------------------------------------------------
+        await self._queue.close()
 
     async def _submit(self, op: _Op) -> VoteOutcome | None:
-        if self._closed:
-            raise StoreClosed("the store is closed")
-        done: asyncio.Future[VoteOutcome | None] = asyncio.get_running_loop().create_future()
-        self._queue.append((op, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        return await done
-
-    async def _write(self) -> None:
-        """Run queued votes, a batch per transaction, until the queue is empty."""
-        batch: list[_Job] = []
-        try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                if len(batch) == 1:
-                    await self._write_one_by_one(batch)
-                    batch = []
-                    continue
-                try:
-                    async with self._db.transaction() as db:
-                        results = [await op(db) for op, _ in batch]
-                except (sqlite3.Error, UnknownPerson):
-                    await self._write_one_by_one(batch)  # isolate the bad vote(s)
-                else:
-                    for (_, done), result in zip(batch, results, strict=True):
-                        if not done.done():
-                            done.set_result(result)
-                batch = []
-        finally:  # cancelled (loop shutting down): nobody may wait for ever
-            for _, done in [*batch, *self._queue]:
-                if not done.done():
-                    done.set_exception(StoreClosed("the store closed before the vote was saved"))
-            self._queue = []
-
-    async def _write_one_by_one(self, batch: list[_Job]) -> None:
-        for op, done in batch:
-            try:
-                async with self._db.transaction() as db:
-                    result = await op(db)
-            except (sqlite3.Error, UnknownPerson) as exc:
-                if not done.done():
-                    done.set_exception(exc)
-            else:
-                if not done.done():
-                    done.set_result(result)
+        return await self._queue.submit(op)
 
 
 async def _insert_vote(db: aiosqlite.Connection, row: tuple[int, int, int, str, str]) -> None:

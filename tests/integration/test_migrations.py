@@ -1,16 +1,28 @@
-"""Migrations: every path reaches the same schema, re-runs are no-ops, newer files are refused."""
+"""Migrations (SQLite and PostgreSQL): every path reaches the same schema, re-runs are no-ops,
+newer databases are refused, replicas starting at once apply each migration once."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 import pytest
 
-from bot.storage import MIGRATIONS_DIR, DatabaseTooNew, MigrationError, Storage, apply_migrations
-from bot.storage.migrations import discover_migrations, split_statements
+from bot.storage import (
+    MIGRATIONS_DIR,
+    DatabaseTooNew,
+    MigrationError,
+    PostgresStore,
+    Storage,
+    apply_migrations,
+)
+from bot.storage.migrations import discover_migrations, numbered_files, split_statements
+from bot.storage.postgres import PG_MIGRATIONS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LATEST = len(discover_migrations())
@@ -255,3 +267,130 @@ def test_statement_splitting_keeps_triggers_whole() -> None:
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
     with pytest.raises(MigrationError):
         split_statements("CREATE TABLE a (x); CREATE TABLE b (y)")
+
+
+# -- PostgreSQL: migrations/postgres, recorded in schema_migrations, one replica at a time ------
+
+PG_LATEST = len(numbered_files(PG_MIGRATIONS_DIR))
+PG_TABLES = {
+    "people",
+    "identities",
+    "list_links",
+    "list_entries",
+    "suggestion_batches",
+    "suggestions",
+    "feedback",
+    "chat_settings",
+    "anime_cache",
+    "schema_migrations",
+}
+
+
+async def pg_schema(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """``(schema_migrations rows, (table, column, type) rows)`` of a PostgreSQL database."""
+    conn = await asyncpg.connect(url)
+    try:
+        versions = await conn.fetch("SELECT version, name FROM schema_migrations ORDER BY 1")
+        columns = await conn.fetch(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name <> 'schema_migrations'"
+            " ORDER BY 1, 2"
+        )
+        return [tuple(r) for r in versions], [tuple(r) for r in columns]
+    finally:
+        await conn.close()
+
+
+def test_the_postgres_folder_sits_beside_sqlites() -> None:
+    assert PG_MIGRATIONS_DIR == REPO_ROOT / "migrations" / "postgres"
+    assert numbered_files(PG_MIGRATIONS_DIR)[0][1].name == "0001_initial.sql"
+
+
+async def test_postgres_fresh_database_gets_every_table_once(pg_url: str) -> None:
+    async with await PostgresStore.open(pg_url) as store:
+        assert store.schema_version == PG_LATEST
+    versions, columns = await pg_schema(pg_url)
+    assert [v for v, _ in versions] == list(range(1, PG_LATEST + 1))
+    assert {table for table, _, _ in columns} | {"schema_migrations"} == PG_TABLES
+    async with await PostgresStore.open(pg_url) as store:  # re-running is a no-op
+        assert store.schema_version == PG_LATEST
+    assert await pg_schema(pg_url) == (versions, columns)
+
+
+async def test_postgres_newer_database_is_refused(pg_url: str) -> None:
+    async with await PostgresStore.open(pg_url):
+        pass
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, 'from_the_future.sql')",
+            PG_LATEST + 1,
+        )
+    finally:
+        await conn.close()
+    with pytest.raises(DatabaseTooNew) as caught:
+        await PostgresStore.open(pg_url)
+    assert caught.value.found == PG_LATEST + 1 and caught.value.known == PG_LATEST
+
+
+async def test_postgres_failing_migration_is_rolled_back(pg_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "pg"
+    folder.mkdir()
+    for _, path in numbered_files(PG_MIGRATIONS_DIR):
+        shutil.copy(path, folder / path.name)
+    broken = f"{PG_LATEST + 1:04d}_broken.sql"
+    (folder / broken).write_text(
+        "CREATE TABLE half_done (x integer);\nINSERT INTO people (created_at) VALUES (NULL);\n"
+    )
+    with pytest.raises(MigrationError, match=broken):
+        await PostgresStore.open(pg_url, migrations_dir=folder)
+    versions, columns = await pg_schema(pg_url)
+    assert [v for v, _ in versions] == list(range(1, PG_LATEST + 1))  # the good ones stay
+    assert "half_done" not in {table for table, _, _ in columns}
+    async with await PostgresStore.open(pg_url) as store:
+        assert store.schema_version == PG_LATEST
+
+
+async def test_postgres_connections_migrating_at_once(pg_url: str) -> None:
+    stores = await asyncio.gather(*(PostgresStore.open(pg_url) for _ in range(4)))
+    try:
+        assert {s.schema_version for s in stores} == {PG_LATEST}
+    finally:
+        for store in stores:
+            await store.close()
+    versions, _ = await pg_schema(pg_url)
+    assert [v for v, _ in versions] == list(range(1, PG_LATEST + 1))
+
+
+_MIGRATE = """
+import asyncio, sys
+from bot.storage import PostgresStore
+
+async def main() -> None:
+    async with await PostgresStore.open(sys.argv[1]) as store:
+        print(store.schema_version)
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_migrating_one_postgres_at_once(pg_url: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _MIGRATE,
+            pg_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    results = await asyncio.gather(*(p.communicate() for p in processes))
+    for process, (out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err.decode()
+        assert out.decode().strip() == str(PG_LATEST)
+    versions, _ = await pg_schema(pg_url)
+    assert [v for v, _ in versions] == list(range(1, PG_LATEST + 1))  # applied once

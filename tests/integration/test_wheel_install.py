@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIGRATION_FILES = sorted(p.name for p in (REPO_ROOT / "migrations").glob("*.sql"))
+PG_MIGRATION_FILES = sorted(p.name for p in (REPO_ROOT / "migrations" / "postgres").glob("*.sql"))
 SAMPLE_FILES = ["anime.csv.gz", "anime_with_synopsis.csv.gz", "rating.csv.gz"]
 
 # Runs in the installed venv, from an empty folder: migrate a database, find the sample.
@@ -107,6 +108,7 @@ def _venv_with_dependencies(folder: Path) -> Path:
 def test_wheel_holds_code_migrations_and_sample(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"bot/migrations/{n}" for n in MIGRATION_FILES} <= names
+    assert {f"bot/migrations/postgres/{n}" for n in PG_MIGRATION_FILES} <= names
     assert {f"recommender/sample_data/{n}" for n in SAMPLE_FILES} <= names
     sources = {
         p.relative_to(REPO_ROOT).as_posix()

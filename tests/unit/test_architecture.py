@@ -209,6 +209,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 #: Third-party libraries that belong to one layer only.
 LIBRARY_HOMES: dict[str, tuple[str, ...]] = {
     "aiosqlite": ("bot.storage",),
+    "asyncpg": ("bot.storage",),
     "sqlite3": ("bot.storage", "recommender"),
     "httpx": ("bot.sources", "bot.runtime"),
     "discord": ("bot.frontends.discord",),

@@ -60,6 +60,9 @@ def test_the_wheel_takes_the_top_level_folders() -> None:
     }
     migrations = {p.name for p in (REPO_ROOT / "migrations").glob("*.sql")}
     assert migrations and _shipped_by("bot.migrations") == migrations
+    # PostgreSQL's migrations ship from their subfolder
+    postgres = {p.name for p in (REPO_ROOT / "migrations" / "postgres").glob("*.sql")}
+    assert postgres and "postgres/*.sql" in _setuptools_config()["package-data"]["bot.migrations"]
     assert _shipped_by("recommender.sample_data") >= SAMPLE_FILES
 
 
