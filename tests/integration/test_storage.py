@@ -449,9 +449,13 @@ async def test_anime_cache_keeps_typed_rows(store: AnyStore) -> None:
         score=9.3,
         year=2023,
         synopsis="After the party's journey ends...",
+        picture_url="https://cdn.myanimelist.net/images/anime/1015/138006.jpg",
+        start="2023-09-29",
+        relations=(("Sequel", 59978), ("Side story", 56885)),
     )
     await store.cache_anime(frieren)
     assert await store.cached_anime(52991) == frieren
+    assert await store.cached_anime(52991, max_age=timedelta(days=30)) == frieren
     stub = Anime(5, "Only a title", nsfw=True)
     await store.cache_anime(stub)
     assert await store.cached_anime(5) == stub

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from bot.service.ports import StoreStats
 from bot.storage.connection import need_text
@@ -13,8 +14,13 @@ __all__ = ["PgAnimeCache", "PgChatSettings", "PgPrivacy"]
 
 _ANIME_COLUMNS = (
     "anime_id, title, english_title, japanese_title, synonyms, genres, type, episodes,"
-    " members, score, year, nsfw, synopsis"
+    " members, score, year, nsfw, synopsis, picture_url, start, relations"
 )
+
+
+def _edge(text: str) -> tuple[str, int]:
+    kind, _, target = text.rpartition(":")
+    return kind, int(target)
 
 
 class PgChatSettings:
@@ -73,15 +79,22 @@ class PgAnimeCache:
             anime.year,
             bool(anime.nsfw),
             anime.synopsis,
+            anime.picture_url,
+            anime.start,
+            [f"{kind}:{target}" for kind, target in anime.relations],
             self._db.now(),
         )
 
-    async def cached_anime(self, anime_id: int) -> Anime | None:
-        """The cached details of an anime, or ``None``."""
+    async def cached_anime(
+        self, anime_id: int, *, max_age: timedelta | None = None
+    ) -> Anime | None:
+        """The cached details of an anime, or ``None`` (also when older than ``max_age``)."""
         row = await self._db.read_one(
-            f"SELECT {_ANIME_COLUMNS} FROM anime_cache WHERE anime_id = $1", anime_id
+            f"SELECT {_ANIME_COLUMNS}, fetched_at FROM anime_cache WHERE anime_id = $1", anime_id
         )
         if row is None:
+            return None
+        if max_age is not None and self._db.now() - row["fetched_at"] > max_age:
             return None
         return Anime(
             anime_id=int(row["anime_id"]),
@@ -97,6 +110,9 @@ class PgAnimeCache:
             year=row["year"],
             nsfw=bool(row["nsfw"]),
             synopsis=row["synopsis"],
+            picture_url=row["picture_url"],
+            start=row["start"],
+            relations=tuple(_edge(text) for text in row["relations"]),
         )
 
 

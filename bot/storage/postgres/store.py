@@ -204,9 +204,11 @@ class PostgresStore:
         """See :meth:`PgAnimeCache.cache_anime`."""
         await self._cache.cache_anime(anime)
 
-    async def cached_anime(self, anime_id: int) -> Anime | None:
+    async def cached_anime(
+        self, anime_id: int, *, max_age: timedelta | None = None
+    ) -> Anime | None:
         """See :meth:`PgAnimeCache.cached_anime`."""
-        return await self._cache.cached_anime(anime_id)
+        return await self._cache.cached_anime(anime_id, max_age=max_age)
 
     async def forget_person(self, person_id: int, chats: Iterable[tuple[str, str]] = ()) -> None:
         """See :meth:`PgPrivacy.forget_person`."""
