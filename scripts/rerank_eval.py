@@ -1,0 +1,118 @@
+"""Measure the learned second stage against the blend and the baselines (issue 13).
+
+Same protocol as ``animerec evaluate`` (recommender/evaluate.py: same split, same
+hold-out masking). Prints candidate Recall@K of the blend, then Recall@20/50 and
+NDCG@100 of the baselines, the blend and blend + ranker, with ratios to the best
+baseline, and the ranker's feature importances (gain). ``--json`` for one JSON line.
+
+    PYTHONPATH=. OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/rerank_eval.py --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recommender.baselines import EaseBaseline, ItemKNN, Popularity
+from recommender.datasets.folders import load_dataset
+from recommender.evaluate import ModelScorer, evaluate_scorer, make_split
+from recommender.params import TrainParams
+from recommender.rerank import RankerParams, RerankScorer
+from recommender.rerank_features import FEATURES, FeatureContext, PersonInput, candidate_rows, stage1
+
+
+def main() -> int:
+    """Run the comparison and print it."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--ratings", type=Path)
+    ap.add_argument("--anime", type=Path)
+    ap.add_argument("--folder", type=Path)
+    ap.add_argument("--test-users", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--candidates", type=int, default=300)
+    ap.add_argument("--recall-k", default="100,200,300,500")
+    ap.add_argument("--validation-people", type=int, default=1000)
+    ap.add_argument("--trees", type=int, default=300)
+    ap.add_argument("--leaves", type=int, default=31)
+    ap.add_argument("--learning-rate", type=float, default=0.05)
+    ap.add_argument("--min-child", type=int, default=50)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    def say(m: str) -> None:
+        print(f"rerank: {m}", file=sys.stderr, flush=True)
+
+    data = load_dataset(args.folder, ratings=args.ratings, anime=args.anime, progress=False)
+    assert data.catalog is not None
+    catalog = data.catalog
+    split = make_split(data.interactions, catalog, args.test_users, args.seed)
+    say(f"{len(split.inputs)} test users")
+    results: dict[str, dict[str, float]] = {}
+    for scorer in (Popularity(), ItemKNN(), EaseBaseline()):
+        results[scorer.name] = evaluate_scorer(scorer, split, catalog, say)
+    blend = ModelScorer("als+ease", TrainParams(seed=args.seed))
+    results["als+ease"] = evaluate_scorer(blend, split, catalog, say)
+    assert blend.model is not None
+    ctx = FeatureContext(blend.model)
+    ks = [int(k) for k in args.recall_k.split(",")]
+    recall = {k: [] for k in ks}
+    for rows, held in zip(split.inputs, split.held_out, strict=True):
+        s1 = stage1(ctx, PersonInput.of(blend.model, rows.anime_ids, rows.status, rows.score))
+        cands = candidate_rows(s1, max(ks)) if s1 is not None else np.zeros(0, np.int64)
+        hit = np.isin(blend.model.item_ids[cands], held)
+        for k in ks:
+            recall[k].append(hit[:k].sum() / min(k, len(held)))
+    cand_recall = {k: float(np.mean(v)) for k, v in recall.items()}
+    say("candidate recall " + ", ".join(f"@{k} {v:.4f}" for k, v in cand_recall.items()))
+    ranker = RankerParams(
+        candidates=args.candidates, validation_people=args.validation_people, trees=args.trees,
+        leaves=args.leaves, learning_rate=args.learning_rate, min_child=args.min_child,
+    )  # fmt: skip
+    t = time.perf_counter()
+    rr = RerankScorer("als+ease+rank", TrainParams(seed=args.seed), ranker, split=make_split)
+    results[rr.name] = evaluate_scorer(rr, split, catalog, say)
+    assert rr.booster is not None and rr.training is not None
+    gain = rr.booster.feature_importance("gain")
+    importance = {
+        FEATURES[i]: round(float(gain[i] / gain.sum()), 4) for i in np.argsort(-gain)
+    }
+    best = {
+        m: max(results[b][m] for b in ("popularity", "item-knn", "ease"))
+        for m in ("recall@20", "recall@50", "ndcg@100")
+    }
+    out = {
+        "seed": args.seed,
+        "test_users": len(split.inputs),
+        "models": results,
+        "ratio_to_best_baseline": {
+            name: {m: round(r[m] / best[m], 4) for m in best} for name, r in results.items()
+        },
+        "candidate_recall": cand_recall,
+        "validation_candidate_recall": float(rr.training.candidate_recall.mean()),
+        "ranker_rows": int(len(rr.training.y)),
+        "ranker": ranker.__dict__ if hasattr(ranker, "__dict__") else str(ranker),
+        "importance_gain": importance,
+        "ranker_seconds": round(time.perf_counter() - t, 1),
+    }
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for name, r in results.items():
+            ratio = out["ratio_to_best_baseline"][name]
+            print(
+                f"{name:14s} R@20 {r['recall@20']:.4f} (x{ratio['recall@20']:.3f})  "
+                f"R@50 {r['recall@50']:.4f} (x{ratio['recall@50']:.3f})  "
+                f"NDCG@100 {r['ndcg@100']:.4f} (x{ratio['ndcg@100']:.3f})"
+            )
+        print("candidate recall", cand_recall)
+        print("importance (gain share)", importance)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
