@@ -1,7 +1,7 @@
 """The learned second stage: LightGBM ``lambdarank`` over the blend's top-K candidates.
 
 Training (:meth:`RerankScorer.fit`): the training people are split again with the
-evaluation's own masking (:func:`recommender.evaluate.make_split`, a different seed):
+evaluation's own masking (:func:`recommender.holdout.make_split`, a different seed):
 stage 1 is fitted on the rest, the validation people's input rows give the features
 (:mod:`recommender.rerank_features`) and their held-out titles the labels. Stage 1 is
 then refitted on all the training people; the ranker re-orders its candidates.
@@ -9,7 +9,7 @@ then refitted on all the training people; the ranker re-orders its candidates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import lightgbm as lgb
@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from recommender.baselines import PersonRows
 from recommender.catalog import Catalog
+from recommender.holdout import make_split
 from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.params import TrainParams
@@ -152,7 +153,6 @@ class RerankScorer:
         name: str,
         params: TrainParams,
         ranker: RankerParams = RankerParams(),
-        split: Callable[..., object] | None = None,
     ) -> None:
         self.name = name
         self.params = params
@@ -161,16 +161,16 @@ class RerankScorer:
         self.ctx: FeatureContext | None = None
         self.booster: lgb.Booster | None = None
         self.training: TrainingData | None = None
-        self._split = split
 
     def fit(self, train: Interactions, catalog: Catalog) -> None:
         """Fit stage 1 on part of ``train``, the ranker on the rest, stage 1 again on all."""
-        split_fn = self._split
-        assert split_fn is not None, "pass recommender.evaluate.make_split as split"
-        inner = split_fn(train, catalog, self.ranker.validation_people, self.params.seed + 100)
-        part = train_model(inner.train, catalog, self.params, progress=False)  # type: ignore[attr-defined]
+        inner = make_split(train, catalog, self.ranker.validation_people, self.params.seed + 100)
+        part = train_model(inner.train, catalog, self.params, progress=False)
         self.training = training_data(
-            FeatureContext(part), inner.inputs, inner.held_out, self.ranker.candidates  # type: ignore[attr-defined]
+            FeatureContext(part),
+            inner.inputs,
+            inner.held_out,
+            self.ranker.candidates,
         )
         self.booster = fit_ranker(self.training, replace(self.ranker, seed=self.params.seed))
         full = train_model(train, catalog, self.params, progress=False)
@@ -180,7 +180,9 @@ class RerankScorer:
     def score(self, person: PersonRows) -> NDArray[np.float32] | None:
         """Candidates ranked by the ranker above every other item (-inf)."""
         assert self.ctx is not None and self.booster is not None
-        got = rerank(self.ctx, self.booster, _person(self.ctx.model, person), self.ranker.candidates)
+        got = rerank(
+            self.ctx, self.booster, _person(self.ctx.model, person), self.ranker.candidates
+        )
         if got is None:
             return None
         cands, pred = got

@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,13 @@ from recommender.datasets.folders import load_dataset
 from recommender.evaluate import ModelScorer, evaluate_scorer, make_split
 from recommender.params import TrainParams
 from recommender.rerank import RankerParams, RerankScorer
-from recommender.rerank_features import FEATURES, FeatureContext, PersonInput, candidate_rows, stage1
+from recommender.rerank_features import (
+    FEATURES,
+    FeatureContext,
+    PersonInput,
+    candidate_rows,
+    stage1,
+)
 
 
 def main() -> int:
@@ -74,13 +81,11 @@ def main() -> int:
         leaves=args.leaves, learning_rate=args.learning_rate, min_child=args.min_child,
     )  # fmt: skip
     t = time.perf_counter()
-    rr = RerankScorer("als+ease+rank", TrainParams(seed=args.seed), ranker, split=make_split)
+    rr = RerankScorer("als+ease+rank", TrainParams(seed=args.seed), ranker)
     results[rr.name] = evaluate_scorer(rr, split, catalog, say)
     assert rr.booster is not None and rr.training is not None
     gain = rr.booster.feature_importance("gain")
-    importance = {
-        FEATURES[i]: round(float(gain[i] / gain.sum()), 4) for i in np.argsort(-gain)
-    }
+    importance = {FEATURES[i]: round(float(gain[i] / gain.sum()), 4) for i in np.argsort(-gain)}
     best = {
         m: max(results[b][m] for b in ("popularity", "item-knn", "ease"))
         for m in ("recall@20", "recall@50", "ndcg@100")
@@ -94,8 +99,8 @@ def main() -> int:
         },
         "candidate_recall": cand_recall,
         "validation_candidate_recall": float(rr.training.candidate_recall.mean()),
-        "ranker_rows": int(len(rr.training.y)),
-        "ranker": ranker.__dict__ if hasattr(ranker, "__dict__") else str(ranker),
+        "ranker_rows": len(rr.training.y),
+        "ranker": asdict(ranker),
         "importance_gain": importance,
         "ranker_seconds": round(time.perf_counter() - t, 1),
     }
