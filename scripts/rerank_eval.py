@@ -14,14 +14,16 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
-from recommender.baselines import EaseBaseline, ItemKNN, Popularity
+from recommender.baselines import EaseBaseline, ItemKNN, PersonRows, Popularity
 from recommender.datasets.folders import load_dataset
-from recommender.evaluate import ModelScorer, evaluate_scorer, make_split
+from recommender.evaluate import FittedScorer, ModelScorer, evaluate_scorer, make_split
+from recommender.model import Recommender
 from recommender.params import TrainParams
 from recommender.rerank import RankerParams, RerankScorer
 from recommender.rerank_features import (
@@ -31,6 +33,21 @@ from recommender.rerank_features import (
     candidate_rows,
     stage1,
 )
+
+
+class _Debiased(FittedScorer):
+    """The blend minus ``weight`` times the z-scored log popularity (over the model's items)."""
+
+    def __init__(self, model: Recommender, weight: float) -> None:
+        super().__init__(model, "als+ease-debias")
+        pop = np.log1p(model.catalog.members[model.catalog.rows_of(model.item_ids)])
+        self._pop = ((pop - pop.mean()) / (pop.std() or 1.0)).astype(np.float32)
+        self._weight = np.float32(weight)
+
+    def score(self, person: PersonRows) -> NDArray[np.float32] | None:
+        """Blend z-scores (the blend is z-scaled already) minus the popularity tilt."""
+        scores = super().score(person)
+        return None if scores is None else scores - self._weight * self._pop
 
 
 def main() -> int:
@@ -48,6 +65,8 @@ def main() -> int:
     ap.add_argument("--leaves", type=int, default=31)
     ap.add_argument("--learning-rate", type=float, default=0.05)
     ap.add_argument("--min-child", type=int, default=50)
+    ap.add_argument("--extras", action="store_true", help="also debias and ALS-512 rows")
+    ap.add_argument("--no-rank", action="store_true", help="skip the second stage")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -76,6 +95,19 @@ def main() -> int:
             recall[k].append(hit[:k].sum() / min(k, len(held)))
     cand_recall = {k: float(np.mean(v)) for k, v in recall.items()}
     say("candidate recall " + ", ".join(f"@{k} {v:.4f}" for k, v in cand_recall.items()))
+    if args.extras:
+        results["als+ease-debias"] = evaluate_scorer(
+            _Debiased(blend.model, 0.3), split, catalog, say
+        )
+        big = TrainParams(seed=args.seed, algorithm="als", factors=512, regularization=20.0)
+        results["als-512"] = evaluate_scorer(ModelScorer("als-512", big), split, catalog, say)
+        both = replace(big, algorithm="als+ease")
+        results["als512+ease"] = evaluate_scorer(
+            ModelScorer("als512+ease", both), split, catalog, say
+        )
+    if args.no_rank:
+        print(json.dumps({"seed": args.seed, "models": results, "candidate_recall": cand_recall}))
+        return 0
     ranker = RankerParams(
         candidates=args.candidates, validation_people=args.validation_people, trees=args.trees,
         leaves=args.leaves, learning_rate=args.learning_rate, min_child=args.min_child,
