@@ -78,7 +78,8 @@ def parse_media(payload: Mapping[str, Any], anime_id: int, fallback_title: str |
         raise Malformed("no Media")
     if media.get("idMal") not in (None, anime_id):
         raise Malformed(f"Media for MAL id {media.get('idMal')!r}, asked for {anime_id}")
-    title = media.get("title") if isinstance(media.get("title"), dict) else {}
+    names = media.get("title")
+    title: dict[str, Any] = names if isinstance(names, dict) else {}
     romaji, english = _text(title.get("romaji")), _text(title.get("english"))
     start = _start(media.get("startDate"))
     return Anime(
