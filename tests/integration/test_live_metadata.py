@@ -1,7 +1,7 @@
 """The live metadata path: an anime the shipped metadata lacks gets it from MAL (or AniList).
 
-Real SQLite store, the real tiny model served by the real service, the real MAL and
-AniList clients over loopback fakes. The catalog knows the Action franchise (3 -> 4 -> 5)
+Real SQLite store (the MAL case also on PostgreSQL), the real tiny model served by the
+real service, the real MAL and AniList clients over loopback fakes. The catalog knows the Action franchise (3 -> 4 -> 5)
 but not Romance 6 -> Romance 7: the cold page shows both, 7 before its prequel is seen.
 After one background refresh the details are fetched once, cached, and the next page
 starts the franchise at 6, with its cover art; a restart reads the cache, no request.
@@ -22,13 +22,14 @@ from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.replies import Page
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
-from bot.storage import Storage
+from bot.storage import AnyStore, Storage
 from recommender.catalog import Anime, Catalog
 from recommender.datasets.meta import AnimeMeta
 from recommender.model import Recommender
 from tests.fakes.anilist_media import cover_url
 from tests.fakes.anilist_server import FakeAniList, media_key
 from tests.fakes.mal_server import FakeMal
+from tests.integration.store_backends import StoreBackend
 
 SHIPPED = {  # what "ships": the Action franchise only
     3: AnimeMeta("2010-01-01", relations=(("Sequel", 4),)),
@@ -87,7 +88,7 @@ async def anilist() -> AsyncIterator[FakeAniList]:
         yield fake
 
 
-def service_for(slot: ModelSlot, store: Storage, refresher: MetadataRefresher):  # type: ignore[no-untyped-def]
+def service_for(slot: ModelSlot, store: AnyStore, refresher: MetadataRefresher):  # type: ignore[no-untyped-def]
     return RecommendationService(
         store,
         slot,
@@ -107,7 +108,7 @@ def mal_requests(fake: FakeMal, anime_id: int) -> int:
 
 
 async def first_and_next_page(
-    model: Recommender, store: Storage, fetch: Fetch, clock: Clock | None = None
+    model: Recommender, store: AnyStore, fetch: Fetch, clock: Clock | None = None
 ) -> tuple[Page, Page, ModelSlot, MetadataRefresher]:
     slot = ModelSlot(model)
     refresher = MetadataRefresher(store, slot, fetch, per_minute=60, clock=clock or Clock())
@@ -120,9 +121,10 @@ async def first_and_next_page(
 
 
 async def test_mal_details_are_fetched_once_cached_and_used_by_the_next_page(
-    tmp_path: Path, model: Recommender, mal: FakeMal
+    backend: StoreBackend, model: Recommender, mal: FakeMal
 ) -> None:
-    store = await Storage.open(tmp_path / "live.sqlite3")
+    """On SQLite and on PostgreSQL (the anime cache of each)."""
+    store = await backend.open()
     try:
         async with mal.http_client() as http:
             client = MalClient(http, mal.client_id, mal.base_url)
@@ -144,7 +146,7 @@ async def test_mal_details_are_fetched_once_cached_and_used_by_the_next_page(
             assert await refresher.refresh() == 0 and mal_requests(mal, 7) == 1
             await store.close()
             # a restart: the cache answers, MAL is not asked again
-            store = await Storage.open(tmp_path / "live.sqlite3")
+            store = await backend.open()
             _, after_restart, slot, _ = await first_and_next_page(model, store, client.fetch_anime)
         assert mal_requests(mal, 6) == mal_requests(mal, 7) == 1
         assert 7 not in shown(after_restart) and 6 in shown(after_restart)
