@@ -2,9 +2,10 @@
 
 Real SQLite store (the MAL case also on PostgreSQL), the real tiny model served by the
 real service, the real MAL and AniList clients over loopback fakes. The catalog knows
-the Action franchise (3 -> 4 -> 5) but not Romance 6 -> Romance 7: the cold page shows both, 7 before its prequel is seen.
-After one background refresh the details are fetched once, cached, and the next page
-starts the franchise at 6, with its cover art; a restart reads the cache, no request.
+the Action franchise (3 -> 4 -> 5) but not Romance 6 -> Romance 7: the cold page shows
+both, 7 before its prequel is seen. After one background refresh the details are
+fetched once, cached, and the next page starts the franchise at 6, with its cover art;
+a restart reads the cache, no request.
 """
 
 from __future__ import annotations
