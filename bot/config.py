@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     retrain_min_new: int = Field(default=5_000, alias="ANIMEREC_RETRAIN_MIN_NEW", ge=1)
     retrain_tolerance: float = Field(default=0.01, alias="ANIMEREC_RETRAIN_TOLERANCE", ge=0)
     page_size: int = Field(default=8, alias="ANIMEREC_PAGE_SIZE", ge=1, le=10)
+    live_meta_per_minute: int = Field(default=10, alias="ANIMEREC_LIVE_META_PER_MINUTE", ge=0)
     log_level: str = Field(default="INFO", alias="ANIMEREC_LOG_LEVEL")
 
     @property

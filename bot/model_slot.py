@@ -37,6 +37,10 @@ class ServingModel(Protocol):
 
     def similar(self, anime_id: int, n: int, filters: Filters = ...) -> list[Scored]: ...
 
+    def with_catalog(self, catalog: Catalog) -> ServingModel:
+        """This model over ``catalog`` (same anime, newer metadata), sharing its arrays."""
+        ...
+
 
 class ModelSlot:
     """Holds the serving model; ``swap`` replaces it atomically."""
@@ -55,3 +59,11 @@ class ModelSlot:
         with self._lock:
             old, self._model = self._model, model
         return old
+
+    def swap_if(self, expected: ServingModel, model: ServingModel) -> bool:
+        """Put ``model`` in service only if ``expected`` still is (e.g. no retrain since)."""
+        with self._lock:
+            if self._model is not expected:
+                return False
+            self._model = model
+        return True

@@ -1,8 +1,9 @@
 """The composition root: the one place that builds animerec's objects and wires them together.
 
 Settings -> the serving model -> the database -> one HTTP client -> the MAL client (when
-MAL_CLIENT_ID is set) and the AniList client (always: it needs no key) -> the service ->
-the retrainer -> the front ends whose tokens are set. Resources open in that order and
+MAL_CLIENT_ID is set) and the AniList client (always: it needs no key) -> the live
+metadata refresher (MAL's anime details, else AniList's) -> the service -> the retrainer
+-> the front ends whose tokens are set. Resources open in that order and
 close in reverse (AsyncExitStack). Nothing imports this module but the command line
 (``bot.cli``): every other module gets what it needs passed in.
 Tests pass their own pieces (``models=``) the way cosmicpython's ``bootstrap`` does.
@@ -23,6 +24,7 @@ from bot.frontends.discord.client import DiscordFrontend
 from bot.frontends.telegram.app import TelegramFrontend
 from bot.model_slot import ModelSlot
 from bot.retrain import Retrainer
+from bot.retrain.metadata import MetadataRefresher
 from bot.service import RecommendationService
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
@@ -52,6 +54,7 @@ class Runtime:
     service: RecommendationService
     retrainer: Retrainer
     frontends: tuple[Frontend, ...]
+    metadata: MetadataRefresher | None = None
 
 
 def load_serving_model(settings: Settings) -> ModelSlot:
@@ -119,8 +122,15 @@ async def open_runtime(
         client_id = Settings.secret(settings.mal_client_id)
         mal = MalClient(http, client_id, settings.mal_api_base_url) if client_id else None
         anilist = AniListClient(http, settings.anilist_api_url)
+        metadata = MetadataRefresher(
+            store,
+            models,
+            mal.fetch_anime if mal is not None else anilist.fetch_anime,
+            per_minute=settings.live_meta_per_minute,
+        )
+        stack.push_async_callback(metadata.close)
         service = RecommendationService(
-            store, models, mal, anilist=anilist, page_size=settings.page_size
+            store, models, mal, anilist=anilist, page_size=settings.page_size, metadata=metadata
         )
         retrainer = Retrainer(
             store,
@@ -134,4 +144,4 @@ async def open_runtime(
         frontends = (
             build_frontends(service, settings, sync_commands=sync_commands) if with_bots else ()
         )
-        yield Runtime(settings, store, http, models, service, retrainer, frontends)
+        yield Runtime(settings, store, http, models, service, retrainer, frontends, metadata)

@@ -131,6 +131,7 @@ ANILIST_DISABLED = (
 )
 #: an error AniList explained (``{reason}``: its own words, cut short).
 ANILIST_REFUSED = "AniList refused the request: {reason}"
+ANILIST_NO_ANIME = "AniList has no anime with MyAnimeList id {anime_id}."
 UNLINKED = "Unlinked. Your 👍/👎 are kept; /forget deletes everything."
 
 PICKS_HEADER = "Picks for you"
@@ -206,6 +207,7 @@ __all__ += [
     "ANILIST_DISABLED",
     "ANILIST_DOWN",
     "ANILIST_INVALID_USERNAME",
+    "ANILIST_NO_ANIME",
     "ANILIST_PRIVATE",
     "ANILIST_REFUSED",
     "ANILIST_SLOW",

@@ -27,16 +27,15 @@ the model;
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.catalog import Catalog
@@ -50,6 +49,7 @@ from recommender.franchise_rules import (
     shape_ranked,
     similar_page,
 )
+from recommender.model_values import ModelArrays, ModelInfo
 from recommender.ranking import bayesian_popularity, to_scored, top_rows, zscore_top
 from recommender.types import Filters, ListEntry, Pick, Scored
 from recommender.weighting import DEFAULT_POLICY, WeightPolicy
@@ -75,22 +75,6 @@ def _pool_size(n: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """What ``/about`` shows, and what the artifact's ``meta.json`` records."""
-
-    version: str
-    algorithm: str
-    trained_at: str
-    n_users: int
-    n_interactions: int
-    n_items: int
-    recall_at_20: float | None = None
-    metrics: Mapping[str, Any] = field(default_factory=dict)
-    params: Mapping[str, Any] = field(default_factory=dict)
-    data_fingerprint: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class ServeParams:
     """Everything scoring needs besides the arrays.
 
@@ -107,23 +91,6 @@ class ServeParams:
     policy: WeightPolicy = DEFAULT_POLICY
     fold_in: str = "least-squares"
     negatives: int = 1000
-
-
-@dataclass(frozen=True, eq=False)
-class ModelArrays:
-    """The item-side arrays of a model (what ``model.npz`` holds).
-
-    ``item_ids[r]`` is the MAL id of model row ``r``; ``factors`` is (items x f) and may
-    have f = 0; ``ease`` is (items x items) sparse and may be empty; ``content`` has one
-    row per ``content_ids`` entry (catalog order).
-    """
-
-    item_ids: NDArray[np.int64]
-    factors: NDArray[np.float32]
-    ease: sp.csr_matrix
-    popularity: NDArray[np.float32]
-    content_ids: NDArray[np.int64]
-    content: sp.csr_matrix
 
 
 def _lookup(ids: NDArray[np.int64], size: int) -> NDArray[np.int32]:
@@ -216,6 +183,23 @@ class Recommender:
     def algorithm(self) -> str:
         """``als+ease``, ``als`` or ``bpr``."""
         return self.params.algorithm
+
+    def with_catalog(self, catalog: Catalog) -> Recommender:
+        """This model over ``catalog`` (same ids in the same row order, e.g. new metadata).
+
+        Cheap: the arrays and every id-derived table are shared, not copied; only what the
+        catalog's metadata decides (franchises, filter masks, priors) is taken afresh.
+        """
+        if not np.array_equal(catalog.ids, self.catalog.ids):
+            raise ValueError("the new catalog must hold the same anime in the same order")
+        twin = copy.copy(self)
+        twin.catalog = catalog
+        twin._prior = popularity_prior(catalog.members)
+        twin._cold_scores = bayesian_popularity(catalog.scores, catalog.members)
+        twin._lock = threading.Lock()
+        twin._filter_masks = OrderedDict()
+        twin.has_franchises = catalog.has_franchises and bool(catalog.franchises)
+        return twin
 
     def knows(self, anime_id: int) -> bool:
         """Whether the model has a row for this anime (else only content can place it)."""

@@ -5,6 +5,8 @@ the retrainer (:mod:`bot.retrain`) call on storage;
 ``bot.storage.Storage`` implements it over SQLite, ``bot.storage.PostgresStore``
 over PostgreSQL, and ``tests/fakes/store.py`` in memory. :class:`ListFetcher` is where
 linked lists come from: one per :data:`Site` (the MAL client, the AniList client).
+:class:`MetadataWanted` is told which anime a page showed and a person's list holds,
+so the anime the shipped metadata lacks get it live (``bot.retrain.metadata``).
 The model's port is ``bot.model_slot.ServingModel``.
 """
 
@@ -18,7 +20,16 @@ from typing import Literal, Protocol
 from bot.lists import AnimeList, AnimeListEntry, ProgressFn
 from recommender.catalog import Anime
 
-__all__ = ["SITES", "ListFetcher", "Site", "Store", "StoreStats", "VoteMode", "VoteOutcome"]
+__all__ = [
+    "SITES",
+    "ListFetcher",
+    "MetadataWanted",
+    "Site",
+    "Store",
+    "StoreStats",
+    "VoteMode",
+    "VoteOutcome",
+]
 
 #: A site lists can be linked from by username.
 Site = Literal["mal", "anilist"]
@@ -58,6 +69,14 @@ class ListFetcher(Protocol):
     """Where one site's linked lists come from (``MalClient``, ``AniListClient``)."""
 
     async def fetch_list(self, username: str, progress: ProgressFn | None = None) -> AnimeList: ...
+
+
+class MetadataWanted(Protocol):
+    """Takes note of anime worth knowing more about; never waits for the network."""
+
+    def want(self, anime_ids: Iterable[int], *, first: bool = False) -> None:
+        """Queue ``anime_ids`` (``first``: ahead of the rest, e.g. a page's cards)."""
+        ...
 
 
 class Store(Protocol):

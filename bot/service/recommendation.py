@@ -32,7 +32,7 @@ from bot.lists import AnimeList, ProgressFn
 from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, KeyedLocks
 from bot.service.filters import parse_filters
-from bot.service.ports import ListFetcher, Site, Store, VoteMode
+from bot.service.ports import ListFetcher, MetadataWanted, Site, Store, VoteMode
 from bot.service.reasons import Taste, card_reason, title_in
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page
 from bot.service.wording import (
@@ -86,6 +86,7 @@ class RecommendationService:
         page_size: int = 8,
         link_cooldown: Cooldown | None = None,
         recommend_cooldown: Cooldown | None = None,
+        metadata: MetadataWanted | None = None,
     ) -> None:
         self.store = store
         self.models = models
@@ -95,6 +96,7 @@ class RecommendationService:
         self._link_cooldown = link_cooldown or Cooldown(interval=30.0, burst=2)
         self._recommend_cooldown = recommend_cooldown or Cooldown(interval=3.0, burst=4)
         self._person_locks = KeyedLocks()
+        self._metadata = metadata
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -173,6 +175,8 @@ class RecommendationService:
     async def _taste(self, person: int) -> Taste:
         stored = await self.store.list_for(person)
         votes = await self.store.feedback_for(person)
+        if self._metadata is not None:
+            self._metadata.want(s.anime_id for s in stored)
         return Taste(
             entries=[s.to_list_entry() for s in stored],
             scores={s.anime_id: s.score for s in stored if s.score > 0},
@@ -263,6 +267,8 @@ class RecommendationService:
             anime = model.catalog.get(pick.anime_id)
             if anime is not None:
                 cards.append(Card.of(len(cards) + 1, anime, reason))
+        if self._metadata is not None:  # what this page lacks, the next one may have
+            self._metadata.want((c.anime_id for c in cards), first=True)
         return tuple(cards)
 
     # ---- similar titles ----------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """AniList GraphQL client: a user's public anime list, chunk by chunk, as a MAL-keyed list.
 
+It also reads one anime's relations and cover art by MAL id (:meth:`AniListClient.fetch_anime`,
+the live metadata source when no MAL client id is set; see :mod:`bot.sources.anilist_media`).
+
 :class:`AniListClient` wraps one shared, injected :class:`httpx.AsyncClient` (the
 caller owns and closes it). AniList needs no key. A list is read with
 ``MediaListCollection(userName:, type: ANIME, chunk:, perChunk:)``, following
@@ -57,7 +60,9 @@ from bot.sources.anilist_json import (
     graphql_errors,
     parse_chunk,
 )
+from bot.sources.anilist_media import MEDIA_QUERY, parse_media
 from bot.sources.mal_http import RetryPolicy, retry_after_seconds
+from recommender.catalog import Anime
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -182,7 +187,9 @@ class AniListClient:
         shown_name = name
         for chunk_number in range(1, self._max_chunks + 1):
             payload = await self._post(
-                {"userName": name, "chunk": chunk_number, "perChunk": self._per_chunk}, name
+                LIST_QUERY,
+                {"userName": name, "chunk": chunk_number, "perChunk": self._per_chunk},
+                name,
             )
             try:
                 chunk = parse_chunk(payload)
@@ -207,11 +214,29 @@ class AniListClient:
         log.warning("AniList list of %s still had chunks after %d", name, self._max_chunks)
         raise UpstreamUnavailable(texts.ANILIST_UNREADABLE)
 
-    async def _post(self, variables: dict[str, Any], name: str) -> dict[str, Any]:
-        """POST the list query; the answer's JSON object, or the error it stands for."""
+    async def fetch_anime(self, anime_id: int, fallback_title: str | None = None) -> Anime:
+        """AniList's relations, cover art, air start, format and titles of one anime (by MAL id).
+
+        Paced and retried like list chunks. ``fallback_title`` names it if AniList has no
+        title. Raises InvalidInput, NotFound, UpstreamRateLimited, UpstreamUnavailable.
+        """
+        if isinstance(anime_id, bool) or not isinstance(anime_id, int) or anime_id <= 0:
+            raise InvalidInput(f"{anime_id!r} is not a MyAnimeList anime id.")
+        try:
+            payload = await self._post(MEDIA_QUERY, {"idMal": anime_id}, f"anime {anime_id}")
+        except NotFound:
+            raise NotFound(texts.ANILIST_NO_ANIME.format(anime_id=anime_id)) from None
+        try:
+            return parse_media(payload, anime_id, fallback_title)
+        except Malformed as exc:
+            log.warning("unreadable AniList details of anime %d: %s", anime_id, exc)
+            raise UpstreamUnavailable(texts.ANILIST_UNREADABLE) from exc
+
+    async def _post(self, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:
+        """POST ``query``; the answer's JSON object, or the error it stands for."""
         policy = self._policy
         failure: AnimeBotError = UpstreamUnavailable(texts.ANILIST_DOWN)
-        body = {"query": LIST_QUERY, "variables": variables}
+        body = {"query": query, "variables": variables}
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         for attempt in range(policy.max_retries + 1):
             await self._pacer.wait()

@@ -23,8 +23,10 @@ Failures, each switched on per username for the next ``times`` requests
         anilist.malformed_next("alice", truncated=True)
         anilist.fail_next("alice", 502, times=None)
 
-Unknown users get AniList's 404 ``"User not found"``. Every request is recorded
-(:class:`GraphQLRequest`). Answers carry ``X-RateLimit-Limit``/``-Remaining``.
+``Media(idMal:, type: ANIME)`` queries are answered from :attr:`FakeAniList.media`
+(:class:`tests.fakes.anilist_media.MediaStore`); faults for them are keyed by
+``media_key(mal_id)``. Unknown users get AniList's 404 ``"User not found"``. Every
+request is recorded (:class:`GraphQLRequest`). Answers carry ``X-RateLimit-Limit``/``-Remaining``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,11 +43,15 @@ from typing import Any, Self
 
 import httpx
 
+from tests.fakes.anilist_data import anilist_entry, convert_score, make_anilist_entries
+from tests.fakes.anilist_media import MediaStore, media_key
+
 __all__ = [
     "FakeAniList",
     "GraphQLRequest",
     "anilist_entry",
     "make_anilist_entries",
+    "media_key",
 ]
 
 MAX_PER_CHUNK = 500
@@ -78,6 +83,17 @@ class GraphQLRequest:
         return name.lower() if isinstance(name, str) else None
 
     @property
+    def mal_id(self) -> int | None:
+        """The ``idMal`` a ``Media`` query asks for."""
+        mal_id = self.variables.get("idMal")
+        return mal_id if isinstance(mal_id, int) and "Media(" in self.query else None
+
+    @property
+    def target(self) -> str | None:
+        """What faults are keyed by: the username, or :func:`media_key` of the MAL id."""
+        return self.username or (None if self.mal_id is None else media_key(self.mal_id))
+
+    @property
     def chunk(self) -> int:
         chunk = self.variables.get("chunk")
         return chunk if isinstance(chunk, int) else 1
@@ -104,68 +120,6 @@ class _User:
     custom_lists: bool
 
 
-def anilist_entry(
-    media_id: int,
-    mal_id: int | None,
-    status: str = "COMPLETED",
-    score: int = 0,
-    *,
-    progress: int = 12,
-    title: str | None = None,
-    updated_at: int = 1_700_000_000,
-) -> dict[str, Any]:
-    """One list entry with its score kept as POINT_100 (the fake converts on the way out)."""
-    return {
-        "status": status,
-        "score": score,
-        "progress": progress,
-        "updatedAt": updated_at,
-        "media": {
-            "id": media_id,
-            "idMal": mal_id,
-            "title": {"userPreferred": title or f"AniList anime {media_id}", "romaji": title},
-        },
-    }
-
-
-def make_anilist_entries(
-    count: int, *, first_mal_id: int = 1, without_mal_every: int = 0, seed: int = 0
-) -> list[dict[str, Any]]:
-    """``count`` entries with MAL ids ``first_mal_id...`` (every n-th without a MAL id)."""
-    rng = random.Random(seed)
-    statuses = ["COMPLETED"] * 6 + ["PLANNING"] * 3 + ["CURRENT", "DROPPED", "PAUSED"]
-    entries = []
-    for n in range(count):
-        status = rng.choice(statuses)
-        scored = status in ("COMPLETED", "DROPPED") and rng.random() < 0.85
-        no_mal = without_mal_every > 0 and (n + 1) % without_mal_every == 0
-        entries.append(
-            anilist_entry(
-                100_000 + n,
-                None if no_mal else first_mal_id + n,
-                status,
-                rng.randint(3, 10) * 10 if scored else 0,
-                progress=0 if status == "PLANNING" else rng.randint(1, 26),
-            )
-        )
-    return entries
-
-
-def convert_score(point_100: int, score_format: str) -> float | int:
-    """A POINT_100 score in ``score_format`` (AniList's ``ScoreFormat`` names)."""
-    if point_100 <= 0:
-        return 0
-    if score_format == "POINT_10_DECIMAL":
-        return round(point_100 / 10, 1)
-    if score_format == "POINT_10":
-        return max(1, round(point_100 / 10))
-    if score_format == "POINT_5":
-        return max(1, round(point_100 / 20))
-    if score_format == "POINT_3":
-        return 1 if point_100 <= 35 else 2 if point_100 <= 60 else 3
-    return point_100
-
-
 class FakeAniList:
     """A fake AniList GraphQL endpoint on loopback; use as ``async with FakeAniList() as a``."""
 
@@ -175,6 +129,7 @@ class FakeAniList:
         self.rate_limit = rate_limit
         self.requests: list[GraphQLRequest] = []
         self._users: dict[str, _User] = {}
+        self.media = MediaStore()
         self._faults: list[_Fault] = []
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -332,6 +287,10 @@ class FakeAniList:
     def requests_for(self, username: str) -> list[GraphQLRequest]:
         return [r for r in self.requests if r.username == username.lower()]
 
+    def media_requests(self, mal_id: int) -> list[GraphQLRequest]:
+        """The ``Media`` queries made for ``mal_id``."""
+        return [r for r in self.requests if r.mal_id == mal_id]
+
     # -- GraphQL ------------------------------------------------------------------------
 
     def _collection(self, request: GraphQLRequest) -> tuple[int, dict[str, Any]]:
@@ -429,7 +388,7 @@ class FakeAniList:
             variables if isinstance(variables, dict) else {},
         )
         self.requests.append(request)
-        fault = self._take_fault(request.username, request.chunk)
+        fault = self._take_fault(request.target, request.chunk)
         if fault is not None:
             if fault.kind in ("status", "graphql"):
                 return await self._send(writer, fault.status, fault.body, fault.headers)
@@ -439,7 +398,10 @@ class FakeAniList:
                 return await self._send(writer, 200, b"<html><body>502 Bad Gateway</body></html>")
             if fault.kind == "slow":
                 await asyncio.sleep(fault.delay)
-        status, payload = self._collection(request)
+        if request.mal_id is not None:
+            status, payload = self.media.answer(request.query, request.mal_id)
+        else:
+            status, payload = self._collection(request)
         raw = json.dumps(payload).encode()
         if fault is not None and fault.kind == "truncated":
             raw = raw[: max(1, len(raw) // 2)]

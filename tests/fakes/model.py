@@ -105,6 +105,10 @@ class FakeModel:
             if p.anime_id != anime_id
         ][:n]
 
+    def with_catalog(self, catalog: Catalog) -> FakeModel:
+        """The same fake over ``catalog`` (as ``Recommender.with_catalog``)."""
+        return FakeModel(catalog)
+
     def _because(
         self, entries: Sequence[ListEntry], anime_id: int, liked: Collection[int]
     ) -> tuple[int, ...]:

@@ -1,0 +1,50 @@
+"""The value types of a serving model: what ``/about`` shows and its item-side arrays.
+
+Kept apart from :mod:`recommender.model` (which re-exports them) so the model module
+stays about scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+__all__ = ["ModelArrays", "ModelInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What ``/about`` shows, and what the artifact's ``meta.json`` records."""
+
+    version: str
+    algorithm: str
+    trained_at: str
+    n_users: int
+    n_interactions: int
+    n_items: int
+    recall_at_20: float | None = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    data_fingerprint: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ModelArrays:
+    """The item-side arrays of a model (what ``model.npz`` holds).
+
+    ``item_ids[r]`` is the MAL id of model row ``r``; ``factors`` is (items x f) and may
+    have f = 0; ``ease`` is (items x items) sparse and may be empty; ``content`` has one
+    row per ``content_ids`` entry (catalog order).
+    """
+
+    item_ids: NDArray[np.int64]
+    factors: NDArray[np.float32]
+    ease: sp.csr_matrix
+    popularity: NDArray[np.float32]
+    content_ids: NDArray[np.int64]
+    content: sp.csr_matrix
