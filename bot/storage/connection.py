@@ -22,7 +22,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,18 +214,43 @@ class Database:
             db = self.writer
             if db.in_transaction:  # only if a cancelled task left one open
                 log.warning("rolling back a transaction left open on %s", self.path)
-                await db.execute("ROLLBACK")
-            await db.execute("BEGIN IMMEDIATE")
+                await _to_the_end(db.execute("ROLLBACK"))
+            try:
+                await _to_the_end(db.execute("BEGIN IMMEDIATE"))
+            except asyncio.CancelledError:  # BEGIN ran all the same: undo it before leaving
+                if db.in_transaction:
+                    await _to_the_end(db.execute("ROLLBACK"))
+                raise
             try:
                 yield db
             except BaseException:
                 if db.in_transaction:
-                    await db.execute("ROLLBACK")
+                    await _to_the_end(db.execute("ROLLBACK"))
                 raise
-            await db.execute("COMMIT")
+            await _to_the_end(db.execute("COMMIT"))
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """Run one statement (atomic on its own) under the write lock; return rowcount."""
         async with self._lock:
             cursor = await self.writer.execute(sql, params)
             return int(cursor.rowcount)
+
+
+async def _to_the_end(statement: Awaitable[object]) -> None:
+    """Await a transaction-control statement to its end even if this task is cancelled meanwhile.
+
+    aiosqlite runs a statement in its own thread whether or not the awaiting task is
+    cancelled; leaving early would let the lock go while BEGIN/ROLLBACK/COMMIT is still
+    queued, and the next transaction would meet "cannot start a transaction within a
+    transaction". A cancellation is re-raised once the statement has run.
+    """
+    step = asyncio.ensure_future(statement)
+    cancelled = False
+    while not step.done():
+        try:
+            await asyncio.shield(step)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    step.result()
