@@ -7,7 +7,9 @@ its outcome, or the error handler's text when it fails, then replaces that messa
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
+from contextlib import AbstractAsyncContextManager
 
 from telegram import Bot, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
@@ -15,6 +17,8 @@ from telegram.error import BadRequest
 
 from bot.frontends.common import clip
 from bot.frontends.telegram import render
+from bot.frontends.telegram.ordering import release_turn
+from bot.frontends.telegram.sending import PAGE, FairRateLimiter
 from bot.frontends.telegram.updates import chat_ref, message_of, user_id
 from bot.service import RecommendationService
 from bot.service.replies import Page
@@ -29,8 +33,11 @@ MAX_STATUS = 1_000
 class Replies:
     """Sends what the handlers and the error handler answer with."""
 
-    def __init__(self, service: RecommendationService) -> None:
+    def __init__(
+        self, service: RecommendationService, limiter: FairRateLimiter | None = None
+    ) -> None:
         self.service = service
+        self.limiter = limiter
         self._status: OrderedDict[int, Message] = OrderedDict()
 
     async def show_status(self, update: Update, text: str) -> Message:
@@ -55,22 +62,39 @@ class Replies:
 
     async def send_page(self, bot: Bot, update: Update, page: Page) -> None:
         """The intro, then one message per card with 👍/👎; a recommend page's last card also
-        gets "More". Each card is reported to the service as it is sent."""
+        gets "More". Each card is reported to the service as it is sent.
+
+        The page keeps its place in the chat's line (what is asked for that chat later
+        goes after it), and the person's next update may run while it is sent (a 👎
+        pressed meanwhile is answered at once); its messages yield to short answers."""
         chat = update.effective_chat
         assert chat is not None
-        await bot.send_message(chat.id, render.page_intro(page), parse_mode=ParseMode.HTML)
-        where = chat_ref(update)
-        for card in page.cards:
-            more = None
-            if page.kind == "recommend" and card is page.cards[-1]:
-                more = render.BUTTONS.more(user_id(update), page.filter_text)
-            sent = await bot.send_message(
+        async with self._hold(chat.id):
+            release_turn()
+            await bot.send_message(
                 chat.id,
-                render.card_text(card),
+                render.page_intro(page),
                 parse_mode=ParseMode.HTML,
-                reply_markup=render.card_keyboard(card.anime_id, more=more),
-                link_preview_options=NO_PREVIEW,
+                rate_limit_args=PAGE,  # type: ignore[call-arg]
             )
-            await self.service.cards_shown(
-                page.batch_id, where, {card.anime_id: str(sent.message_id)}
-            )
+            where = chat_ref(update)
+            for card in page.cards:
+                more = None
+                if page.kind == "recommend" and card is page.cards[-1]:
+                    more = render.BUTTONS.more(user_id(update), page.filter_text)
+                sent = await bot.send_message(
+                    chat.id,
+                    render.card_text(card),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=render.card_keyboard(card.anime_id, more=more),
+                    link_preview_options=NO_PREVIEW,
+                    rate_limit_args=PAGE,  # type: ignore[call-arg]
+                )
+                await self.service.cards_shown(
+                    page.batch_id, where, {card.anime_id: str(sent.message_id)}
+                )
+
+    def _hold(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        if self.limiter is None:  # the old serial sender: no line to hold a place in
+            return contextlib.nullcontext()
+        return self.limiter.hold(chat_id)
