@@ -10,9 +10,11 @@ sending a page lives here too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
@@ -34,11 +36,35 @@ from bot.service.replies import Page
 if TYPE_CHECKING:
     from bot.frontends.discord.client import AnimeBot
 
-__all__ = ["FeedbackButton", "ForgetButton", "MoreButton", "card_view", "forget_view", "send_page"]
+__all__ = [
+    "ACK_WITHIN",
+    "FeedbackButton",
+    "ForgetButton",
+    "MoreButton",
+    "card_view",
+    "forget_view",
+    "send_page",
+    "stored_then_answered",
+]
 
 log = logging.getLogger(__name__)
 
 ButtonItem = discord.ui.DynamicItem[discord.ui.Button[Any]]
+T = TypeVar("T")
+
+#: Seconds a press may take to be stored before it is deferred (Discord allows 3 s).
+ACK_WITHIN = 2.0
+
+
+async def stored_then_answered(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:
+    """``work`` (storing a vote), with the interaction left unanswered until it is done, so
+    the answer that follows is the acknowledgement and an acknowledged vote is durable;
+    should storing take longer than :data:`ACK_WITHIN`, the press is deferred meanwhile."""
+    task = asyncio.ensure_future(work)
+    done, _pending = await asyncio.wait({task}, timeout=ACK_WITHIN)
+    if not done:
+        await defer(interaction)
+    return await task
 
 
 class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
@@ -67,17 +93,20 @@ class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
 
     @component_errors
     async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
-        """Toggle the vote; only the card's owner counts (the service decides)."""
-        await defer(interaction)
+        """Toggle the vote; only the card's owner counts (the service decides). The vote is
+        stored first; the private answer that acknowledges the press comes right after."""
         if interaction.message is None:
             raise ExpiredSuggestion()
-        result = await interaction.client.service.feedback(
-            user_ref(interaction),
-            chat_ref(interaction),
-            str(interaction.message.id),
-            self.value,
-            anime_id=self.anime_id,
-            action="toggle",
+        result = await stored_then_answered(
+            interaction,
+            interaction.client.service.feedback(
+                user_ref(interaction),
+                chat_ref(interaction),
+                str(interaction.message.id),
+                self.value,
+                anime_id=self.anime_id,
+                action="toggle",
+            ),
         )
         await say(interaction, result.text)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, Updater
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, Updater
 
 from bot.config import Settings
 from bot.errors import StartupError
@@ -115,14 +115,15 @@ class TelegramFrontend:
         serial = settings.serial_updates
         #: None in the old serial mode (PTB's AIORateLimiter, one update at a time per person).
         self.limiter = None if serial else FairRateLimiter()
+        limiter: BaseRateLimiter[Any] = (
+            AIORateLimiter(max_retries=max_retries) if self.limiter is None else self.limiter
+        )
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
             .token(token)
             .base_url(settings.telegram_api_base_url)
             .base_file_url(file_base_url(settings.telegram_api_base_url))
-            .rate_limiter(
-                AIORateLimiter(max_retries=max_retries) if self.limiter is None else self.limiter
-            )
+            .rate_limiter(limiter)
             .concurrent_updates(PerPersonUpdateProcessor(early_release=not serial))
             .post_init(self._post_init)
             .build()

@@ -190,19 +190,18 @@ class FairRateLimiter(BaseRateLimiter[str]):
         if chat_id is None:  # answerCallbackQuery, getUpdates, getMe...: no flood limit
             return await callback(*args, **kwargs)
         new_message = endpoint.startswith(NEW_MESSAGE_PREFIXES) and endpoint not in NOT_MESSAGES
-        if not new_message:
-            kind = "loose"
-        else:
-            kind = PAGE if rate_limit_args == PAGE else "reply"
+        kind = "loose" if not new_message else PAGE if rate_limit_args == PAGE else "reply"
         chat = self._chat(str(chat_id)) if new_message else None
         for attempt in range(self.limits.max_retries + 1):
             await self._turn(kind, chat, retry=attempt > 0)
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as error:
-                wait = error._retry_after.total_seconds()  # noqa: SLF001 (PTB has no public float)
+                wait = error._retry_after.total_seconds()  # PTB's own limiter reads it too
                 self.stats.retries += 1
-                log.info("telegram: 429 on %s in chat %s; retrying in %.1f s", endpoint, chat_id, wait)
+                log.info(
+                    "telegram: 429 on %s in chat %s; retrying in %.1f s", endpoint, chat_id, wait
+                )
                 if chat is not None:
                     chat.paused_until = self._clock() + wait
                 else:
