@@ -150,9 +150,12 @@ class FakeDiscord:
         bot_id: int = 900_000_000_000_000_001,
         host: str = "127.0.0.1",
         limits: DiscordLimits | None = None,
+        rate_limit_headers: bool = True,
     ) -> None:
         self.token = token
         self.limits = limits
+        #: False: successes carry no X-RateLimit-* headers (the client cannot pace itself).
+        self.rate_limit_headers = rate_limit_headers
         self._buckets: dict[str, Buckets] = (
             {
                 "channel_messages": Buckets(*limits.channel_messages),
@@ -602,6 +605,9 @@ class FakeDiscord:
                 "X-RateLimit-Reset": f"{time.time() + wait:.3f}",
                 "X-RateLimit-Scope": "user",
                 "Retry-After": str(max(1, int(wait + 0.999))),
+                # Discord's own 429s come through its proxy; discord.py takes a 429 without
+                # this header for a Cloudflare ban and gives up at once.
+                "Via": "1.1 google",
             }
             body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
             return web.Response(
@@ -610,6 +616,8 @@ class FakeDiscord:
                 headers={**headers, "Content-Type": "application/json"},
             )
         response = await self._answer(method, parts, call)
+        if not self.rate_limit_headers:
+            return response
         remaining = bucket.remaining()
         reset_after = bucket.wait() if remaining == 0 else bucket.reset_after()
         headers |= {
