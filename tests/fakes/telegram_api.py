@@ -352,7 +352,8 @@ class FakeTelegramApi:
 
     def pause(self, method: str, predicate: Predicate | None = None) -> asyncio.Event:
         """Hold the answer to every later call to ``method`` matching ``predicate`` until the
-        returned event is set (the call is recorded when it arrives)."""
+        returned event is set (the call is recorded, and :meth:`wait_for` sees it, when it
+        arrives; hold it for less than PTB's 5 s read timeout)."""
         gate = asyncio.Event()
         self._paused.append((method, predicate, gate))
         return gate
@@ -435,7 +436,8 @@ class FakeTelegramApi:
         if flood:
             params["_rejected"] = True
         for paused, predicate, gate in self._paused:
-            if _matches(call, paused, predicate):
+            if _matches(call, paused, predicate) and not gate.is_set():
+                self._notify(call)  # waiters learn it arrived; its answer waits for the gate
                 await gate.wait()
         failures = self._failures.get(method)
         if flood:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from telegram import Bot, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
@@ -69,13 +70,15 @@ class Replies:
         pressed meanwhile is answered at once); its messages yield to short answers."""
         chat = update.effective_chat
         assert chat is not None
+        # AIORateLimiter (the serial baseline) reads rate_limit_args as a retry count
+        page_args: dict[str, Any] = {"rate_limit_args": PAGE} if self.limiter else {}
         async with self._hold(chat.id):
             release_turn()
             await bot.send_message(
                 chat.id,
                 render.page_intro(page),
                 parse_mode=ParseMode.HTML,
-                rate_limit_args=PAGE,  # type: ignore[call-arg]
+                **page_args,
             )
             where = chat_ref(update)
             for card in page.cards:
@@ -88,7 +91,7 @@ class Replies:
                     parse_mode=ParseMode.HTML,
                     reply_markup=render.card_keyboard(card.anime_id, more=more),
                     link_preview_options=NO_PREVIEW,
-                    rate_limit_args=PAGE,  # type: ignore[call-arg]
+                    **page_args,
                 )
                 await self.service.cards_shown(
                     page.batch_id, where, {card.anime_id: str(sent.message_id)}
