@@ -13,21 +13,14 @@ import pytest
 
 from bot.service import RecommendationService
 from bot.storage import Storage
-from tests.e2e.test_discord import (  # noqa: F401 (fixtures)
-    ALICE,
-    PAGE_SIZE,
-    Harness,
-    anime_id,
-    feedback,
-    harness,
-    mal,
-    service,
-    settings,
-    text_of,
-)
+from tests.e2e import test_discord as base
+from tests.e2e.test_discord import ALICE, PAGE_SIZE, Harness, anime_id, feedback, text_of
 from tests.fakes.discord_http import DiscordLimits, FakeDiscord
 
 pytestmark = pytest.mark.usefixtures("restore_discord_urls")
+
+# the fixtures of the Discord end-to-end tests, over a rate-limited fake (``fake`` below)
+mal, service, settings, harness = base.mal, base.service, base.settings, base.harness
 
 #: a bucket of 2 followups a second per interaction: a 5-card page must wait for it.
 TIGHT = DiscordLimits(webhook=(4.0, 2.0), reactions=(100.0, 20.0))

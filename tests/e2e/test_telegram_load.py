@@ -22,21 +22,22 @@ from bot.sources.mal import MalClient
 from bot.storage import Storage
 from bot.texts import APOLOGY, HELP
 from recommender.types import Filters, ListEntry, Pick
-from tests.e2e.test_telegram import (  # noqa: F401 (the mal fixture)
+from tests.e2e import test_telegram as base
+from tests.e2e.test_telegram import (
     ALICE,
     PAGE_SIZE,
     TOKEN,
     Json,
     anime_of,
     link_alice,
-    mal,
     person,
     recommend,
-    settings_for,
 )
 from tests.fakes.mal_server import FakeMal
 from tests.fakes.model import FakeModel
 from tests.fakes.telegram_api import FakeTelegramApi, FloodLimits
+
+mal = base.mal  # the fake MAL fixture of the Telegram end-to-end tests
 
 #: PTB 22 warns about its own int ``retry_after`` while building RetryAfter from a 429.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
