@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     retrain_min_new: int = Field(default=5_000, alias="ANIMEREC_RETRAIN_MIN_NEW", ge=1)
     retrain_tolerance: float = Field(default=0.01, alias="ANIMEREC_RETRAIN_TOLERANCE", ge=0)
     page_size: int = Field(default=8, alias="ANIMEREC_PAGE_SIZE", ge=1, le=10)
-    #: the old Telegram sending (AIORateLimiter, a person's updates wait for their page sends).
+    #: the old order, as a baseline: Telegram's AIORateLimiter with a person's updates waiting
+    #: for their page sends; Discord deferring a 👍/👎 press before storing it.
     serial_updates: bool = Field(default=False, alias="ANIMEREC_SERIAL_UPDATES")
     log_level: str = Field(default="INFO", alias="ANIMEREC_LOG_LEVEL")
 

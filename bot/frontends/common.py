@@ -7,11 +7,14 @@
 - :func:`vote_from_emoji`: 👍/👎 (any skin tone, with or without a variation selector).
 - :func:`throttled`: the ``/link`` progress callback, at most one report per interval.
 - :func:`clip`: text cut to a platform limit.
+- :class:`Pacer`: at most so many calls a second (a token bucket one waits on), for
+  requests the chat library does not pace itself (Discord's global limit).
 - :func:`error_reply`: an error -> what to tell the person (unknown errors are logged).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -28,6 +31,7 @@ __all__ = [
     "SIMILAR_PATTERN",
     "VOTES",
     "ButtonData",
+    "Pacer",
     "clip",
     "error_reply",
     "throttled",
@@ -146,3 +150,32 @@ def error_reply(error: BaseException, log: logging.Logger, where: str) -> str:
         return error.user_message
     log.error("unhandled error in %s", where, exc_info=error)
     return APOLOGY
+
+
+class Pacer:
+    """At most ``rate`` calls a second on average, ``burst`` at once: ``await pacer.wait()``.
+
+    Waiters go in the order they came (one at a time through the lock).
+    """
+
+    def __init__(
+        self, rate: float, burst: float = 1.0, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._stamp = clock()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return once a call may go (taking its token)."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)

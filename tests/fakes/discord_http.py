@@ -29,8 +29,8 @@ It behaves like Discord where a bot could get it wrong:
   a channel (5 per 5 s), followups and edits per interaction token (5 per 2 s) and
   the bot's own reactions per channel (1 per 0.25 s) are per-route buckets; each
   answer carries Discord's ``X-RateLimit-*`` headers, and a request over its bucket
-  gets 429 with ``retry_after`` (in :attr:`FakeDiscord.rejected`). Interaction
-  callbacks are not limited, as on Discord.
+  gets 429 with ``retry_after`` (in :attr:`FakeDiscord.rejected`); requests made with
+  the bot token share a global 50 a second. Interaction callbacks are not limited.
 
 Routes: ``GET /users/@me``, ``GET /oauth2/applications/@me``, ``GET /gateway``,
 ``GET /gateway/bot``, ``PUT /applications/{app}/commands`` and
@@ -83,6 +83,9 @@ class DiscordLimits:
     channel_messages: tuple[float, float] = (1.0, 5.0)
     webhook: tuple[float, float] = (2.5, 5.0)
     reactions: tuple[float, float] = (4.0, 1.0)
+    #: at most 50 in any second, over every request made with the bot token (not
+    #: interaction callbacks or followups).
+    overall: tuple[float, float] = (50, 1.0)
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class FakeDiscord:
                 "channel_messages": Buckets(*limits.channel_messages),
                 "webhook": Buckets(*limits.webhook),
                 "reactions": Buckets(*limits.reactions),
+                "global": Buckets(*limits.overall, window=True),
             }
             if limits
             else {}
@@ -190,6 +194,7 @@ class FakeDiscord:
         self.resumed: list[str] = []
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -569,7 +574,20 @@ class FakeDiscord:
         parts = [unquote(p) for p in path.strip("/").split("/")]
         response = await self._limited(request.method, parts, call)
         call.status.append(response.status)
+        self._changed.set()
+        self._changed = asyncio.Event()
         return response
+
+    async def wait_until(
+        self,
+        check: Callable[[], Any],
+        timeout: float = 10.0,  # noqa: ASYNC109 (reads best as wait_until(..., timeout=))
+    ) -> Any:
+        """Re-run ``check`` after every REST request until it returns something truthy."""
+        async with asyncio.timeout(timeout):
+            while not (found := check()):
+                await self._changed.wait()
+        return found
 
     def _bucket_of(self, method: str, parts: list[str]) -> tuple[str, str] | None:
         """The (bucket kind, key) a request counts against, or None."""
@@ -587,6 +605,23 @@ class FakeDiscord:
     async def _limited(
         self, method: str, parts: list[str], call: RecordedCall
     ) -> web.StreamResponse:
+        if self._buckets and parts and parts[0] not in ("webhooks", "interactions"):
+            wait = self._buckets["global"]["bot"].try_take()
+            if wait:
+                self.rejected.append(call)
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": wait,
+                    "global": True,
+                }
+                headers = {
+                    "X-RateLimit-Global": "true",
+                    "X-RateLimit-Scope": "global",
+                    "Retry-After": str(max(1, int(wait + 0.999))),
+                    "Via": "1.1 google",
+                    "Content-Type": "application/json",
+                }
+                return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
         found = self._bucket_of(method, parts)
         if found is None:
             return await self._answer(method, parts, call)
@@ -594,7 +629,8 @@ class FakeDiscord:
         bucket = self._buckets[kind][key]
         headers = {
             "X-RateLimit-Limit": str(int(bucket.burst)),
-            "X-RateLimit-Bucket": f"{kind}-{abs(hash(key)) % 10**8}",
+            # one hash per route, as Discord sends: the client adds the major parameter itself
+            "X-RateLimit-Bucket": f"{kind}-bucket",
         }
         wait = bucket.try_take()
         if wait:

@@ -16,8 +16,8 @@ A wrong token gets 401, as Telegram answers; :meth:`FakeTelegramApi.revoke_token
 the bot's own token wrong (as @BotFather's /revoke does), long polls in flight included.
 
 Flood limits are opt-in (``FakeTelegramApi(token, limits=FloodLimits())``): then messages
-over 30 a second overall, over about 1 a second in a private chat (bursts of 10 pass)
-or over 20 a minute in a group are answered 429 with ``parameters.retry_after``, as
+over 30 in any second overall, over about 1 a second in a private chat (bursts of 10
+pass) or over 20 in any minute in a group are answered 429 with ``parameters.retry_after``, as
 Telegram does; :attr:`FakeTelegramApi.rejected` lists them. :meth:`FakeTelegramApi.pause`
 holds the answers to chosen calls until the test lets them go (a page "still being sent").
 """
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.fakes.limits import Bucket, Buckets
+from tests.fakes.limits import Bucket, Buckets, Window
 
 __all__ = ["ApiCall", "FakeTelegramApi", "FloodLimits", "chat", "user"]
 
@@ -67,15 +67,16 @@ Predicate = Callable[[Json], bool]
 
 @dataclass(frozen=True)
 class FloodLimits:
-    """Telegram's flood limits, as (messages per second, burst) token buckets.
+    """Telegram's flood limits.
 
-    ``overall`` counts every message sent or edited; ``private`` and ``group`` count new
-    messages in one chat (a negative chat id is a group).
+    ``overall`` (at most this many in any that many seconds) counts every message sent
+    or edited; ``private`` (a token bucket: per second, burst) and ``group`` (a window)
+    count new messages in one chat (a negative chat id is a group).
     """
 
-    overall: tuple[float, float] = (30.0, 30.0)
+    overall: tuple[float, float] = (30, 1.0)
     private: tuple[float, float] = (1.0, 10.0)
-    group: tuple[float, float] = (20.0 / 60.0, 20.0)
+    group: tuple[float, float] = (20, 60.0)
 
 
 def _is_message(method: str) -> bool:
@@ -135,9 +136,9 @@ class FakeTelegramApi:
     ):
         self.token = token
         self.limits = limits
-        self._overall = Bucket(*limits.overall) if limits else None
+        self._overall = Window(*limits.overall) if limits else None
         self._private = Buckets(*limits.private) if limits else None
-        self._group = Buckets(*limits.group) if limits else None
+        self._group = Buckets(*limits.group, window=True) if limits else None
         #: calls refused with 429 (they are in :attr:`calls` too, with ``_rejected`` set).
         self.rejected: list[ApiCall] = []
         self._paused: list[tuple[str, Predicate | None, asyncio.Event]] = []
@@ -363,7 +364,7 @@ class FakeTelegramApi:
         if self._overall is None or not _counts_overall(method) or "chat_id" not in params:
             return 0.0
         wait = self._overall.wait()
-        chat_bucket: Bucket | None = None
+        chat_bucket: Bucket | Window | None = None
         if _is_message(method):
             chat_id = int(params["chat_id"])
             buckets = self._group if chat_id < 0 else self._private

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.errors import ExpiredSuggestion
-from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, VOTES
+from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, VOTES, Pacer
 from bot.frontends.discord.errors import component_errors
 from bot.frontends.discord.render import BUTTONS, card_embed, page_intro, page_summary
 from bot.frontends.discord.replies import (
@@ -43,6 +43,7 @@ __all__ = [
     "MoreButton",
     "card_view",
     "forget_view",
+    "reaction_pacer",
     "send_page",
     "stored_then_answered",
 ]
@@ -95,6 +96,8 @@ class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
     async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
         """Toggle the vote; only the card's owner counts (the service decides). The vote is
         stored first; the private answer that acknowledges the press comes right after."""
+        if interaction.client.settings.serial_updates:
+            await defer(interaction)  # the old order (a baseline): acknowledged, then stored
         if interaction.message is None:
             raise ExpiredSuggestion()
         result = await stored_then_answered(
@@ -226,13 +229,21 @@ async def send_page(
         channel = ChatRef(PLATFORM, str(message.channel.id))
         await service.cards_shown(page.batch_id, channel, {card.anime_id: str(message.id)})
         sent.append(message)
-    await _add_reactions(sent)
+    await _add_reactions(sent, getattr(interaction.client, "reactions", None))
 
 
-async def _add_reactions(messages: list[discord.WebhookMessage]) -> None:
+def reaction_pacer() -> Pacer:
+    """Discord allows 50 requests a second per bot, which discord.py does not pace itself;
+    reactions are most of a page's requests, so they keep well inside it (one per bot)."""
+    return Pacer(rate=35.0, burst=5.0)
+
+
+async def _add_reactions(messages: list[discord.WebhookMessage], pacer: Pacer | None) -> None:
     """👍 and 👎 under each card; buttons still work where the bot may not react."""
     for message in messages:
         for emoji in VOTES:
+            if pacer is not None:
+                await pacer.wait()
             try:
                 await message.add_reaction(emoji)
             except discord.HTTPException as error:

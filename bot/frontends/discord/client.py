@@ -27,7 +27,12 @@ import yarl
 
 from bot.config import Settings
 from bot.errors import StartupError
-from bot.frontends.discord.buttons import FeedbackButton, ForgetButton, MoreButton
+from bot.frontends.discord.buttons import (
+    FeedbackButton,
+    ForgetButton,
+    MoreButton,
+    reaction_pacer,
+)
 from bot.frontends.discord.commands import build_commands
 from bot.frontends.discord.errors import AnimeTree
 from bot.frontends.discord.reactions import apply_reaction
@@ -88,6 +93,8 @@ class AnimeBot(discord.Client):
         self.settings = settings
         self.sync_commands = sync_commands
         self.tree = AnimeTree(self)
+        #: paces the 👍/👎 reactions under cards (Discord's global limit).
+        self.reactions = reaction_pacer()
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""

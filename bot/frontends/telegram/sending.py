@@ -3,8 +3,8 @@
 :class:`FairRateLimiter` is PTB's rate limiter for the bot. Telegram allows about
 30 messages a second overall, about one a second in a private chat (short bursts
 pass) and 20 a minute in a group; beyond that it answers 429 with ``retry_after``.
-So every new message waits for a token of the overall bucket and of its chat's
-bucket, and among the messages that could go next the limiter picks:
+So every new message waits for room in the overall window and in its chat's limit,
+and among the messages that could go next the limiter picks:
 
 1. calls that are not new messages (``answerCallbackQuery`` goes straight out; edits
    take only an overall token), oldest first;
@@ -34,7 +34,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["PAGE", "Bucket", "FairRateLimiter", "SendStats", "TelegramLimits"]
+__all__ = ["PAGE", "Bucket", "FairRateLimiter", "SendStats", "TelegramLimits", "Window"]
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,43 @@ Callback = Callable[..., Coroutine[Any, Any, Any]]
 
 @dataclass(frozen=True, slots=True)
 class TelegramLimits:
-    """Token buckets the limiter keeps under: (rate per second, burst) each.
+    """What the limiter keeps under: ``overall`` and ``group`` are (at most this many, in
+    any that many seconds), ``private`` a token bucket (per second, burst).
 
-    The defaults stay a little inside Telegram's limits, so that jitter on the way
-    to Telegram does not turn into 429s.
+    The defaults stay a little inside Telegram's limits (28 in 1.1 s: requests bunched
+    up on the way by up to 0.1 s still make at most 28 in any second there), so that
+    jitter does not turn into 429s.
     """
 
-    overall: tuple[float, float] = (29.0, 20.0)
+    overall: tuple[float, float] = (28, 1.1)
     private: tuple[float, float] = (1.0, 8.0)
-    group: tuple[float, float] = (19.0 / 60.0, 18.0)
+    group: tuple[float, float] = (19, 60.0)
     max_retries: int = 5
+
+
+class Window:
+    """At most ``count`` in any ``period`` seconds (same interface as :class:`Bucket`)."""
+
+    __slots__ = ("count", "period", "times")
+
+    def __init__(self, count: float, period: float) -> None:
+        self.count = int(count)
+        self.period = period
+        self.times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more may go (0: now)."""
+        while self.times and now - self.times[0] >= self.period:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.count else self.times[0] + self.period - now
+
+    def take(self, now: float) -> None:
+        """Count one (call when :meth:`wait` said 0)."""
+        self.times.append(now)
+
+    def idle(self, now: float) -> bool:
+        """Nothing counted within the period any more."""
+        return self.wait(now) == 0.0 and not self.times
 
 
 class Bucket:
@@ -85,6 +112,11 @@ class Bucket:
         """Use one token (call when :meth:`wait` said 0)."""
         self._refill(now)
         self.tokens -= 1.0
+
+    def idle(self, now: float) -> bool:
+        """Full again: forgetting it changes nothing."""
+        self._refill(now)
+        return self.tokens >= self.burst
 
 
 @dataclass
@@ -113,7 +145,7 @@ class _Hold:
 @dataclass(eq=False)
 class _Chat:
     key: str
-    bucket: Bucket
+    bucket: Bucket | Window
     line: deque[_Request | _Hold] = field(default_factory=deque)
     busy: bool = False
     paused_until: float = 0.0
@@ -137,7 +169,7 @@ class FairRateLimiter(BaseRateLimiter[str]):
         self.limits = limits
         self.stats = SendStats()
         self._clock = clock
-        self._overall = Bucket(*limits.overall, clock())
+        self._overall = Window(*limits.overall)
         self._chats: dict[str, _Chat] = {}
         self._loose: deque[_Request] = deque()
         self._wake = asyncio.Event()
@@ -223,16 +255,20 @@ class FairRateLimiter(BaseRateLimiter[str]):
     def _chat(self, key: str) -> _Chat:
         chat = self._chats.get(key)
         if chat is None:
-            rate, burst = self.limits.group if key.startswith("-") else self.limits.private
-            chat = self._chats[key] = _Chat(key, Bucket(rate, burst, self._clock()))
+            bucket: Bucket | Window = (
+                Window(*self.limits.group)
+                if key.startswith("-")
+                else Bucket(*self.limits.private, self._clock())
+            )
+            chat = self._chats[key] = _Chat(key, bucket)
         return chat
 
     def _forget_if_idle(self, chat: _Chat) -> None:
         """Drop a chat with nothing waiting once its bucket is full again (bounded memory)."""
-        if chat.line or chat.busy or chat.bucket.wait(self._clock()) > 0:
+        now = self._clock()
+        if chat.line or chat.busy or chat.paused_until > now or not chat.bucket.idle(now):
             return
-        if chat.bucket.tokens >= chat.bucket.burst and chat.paused_until <= self._clock():
-            self._chats.pop(chat.key, None)
+        self._chats.pop(chat.key, None)
 
     async def _turn(self, kind: str, chat: _Chat | None, *, retry: bool) -> None:
         """Wait until the dispatcher lets this request go."""
