@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.errors import ExpiredSuggestion
-from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, VOTES, Pacer
+from bot.frontends.common import (
+    FEEDBACK_PATTERN,
+    FORGET_PATTERN,
+    MORE_PATTERN,
+    VOTES,
+    Pacer,
+    PageCards,
+    ShownCards,
+)
 from bot.frontends.discord.errors import component_errors
 from bot.frontends.discord.render import BUTTONS, card_embed, page_intro, page_summary
 from bot.frontends.discord.replies import (
@@ -30,8 +38,8 @@ from bot.frontends.discord.replies import (
     say,
     user_ref,
 )
-from bot.service import ChatRef, RecommendationService
-from bot.service.replies import Page
+from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.replies import FeedbackResult, Page
 
 if TYPE_CHECKING:
     from bot.frontends.discord.client import AnimeBot
@@ -55,6 +63,14 @@ T = TypeVar("T")
 
 #: Seconds a press may take to be stored before it is deferred (Discord allows 3 s).
 ACK_WITHIN = 2.0
+
+
+async def _vote(
+    client: AnimeBot, voter: UserRef, chat: ChatRef, message_id: str, value: int, **how: Any
+) -> FeedbackResult:
+    """The service's feedback, once the card on ``message_id`` is known to be stored."""
+    await client.shown.settled(message_id)
+    return await client.service.feedback(voter, chat, message_id, value, **how)
 
 
 async def stored_then_answered(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:
@@ -102,7 +118,8 @@ class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
             raise ExpiredSuggestion()
         result = await stored_then_answered(
             interaction,
-            interaction.client.service.feedback(
+            _vote(
+                interaction.client,
                 user_ref(interaction),
                 chat_ref(interaction),
                 str(interaction.message.id),
@@ -214,6 +231,22 @@ async def send_page(
     service as it is sent.
     """
     await interaction.edit_original_response(content=page_summary(page))
+    shown: ShownCards | None = getattr(interaction.client, "shown", None)
+    if shown is None:
+        shown = ShownCards(service.cards_shown)
+    cards = shown.page(page.batch_id, ChatRef(PLATFORM, str(interaction.channel_id)))
+    try:
+        sent = await _send_cards(interaction, page, cards)
+    except BaseException:
+        await cards.abandon()
+        raise
+    await cards.close()
+    await _add_reactions(sent, getattr(interaction.client, "reactions", None))
+
+
+async def _send_cards(
+    interaction: discord.Interaction[Any], page: Page, cards: PageCards
+) -> list[discord.WebhookMessage]:
     owner = interaction.user.id
     sent: list[discord.WebhookMessage] = []
     for index, card in enumerate(page.cards):
@@ -226,10 +259,9 @@ async def send_page(
             allowed_mentions=NOTHING_MENTIONED,
             wait=True,
         )
-        channel = ChatRef(PLATFORM, str(message.channel.id))
-        await service.cards_shown(page.batch_id, channel, {card.anime_id: str(message.id)})
+        cards.add(card.anime_id, str(message.id))
         sent.append(message)
-    await _add_reactions(sent, getattr(interaction.client, "reactions", None))
+    return sent
 
 
 def reaction_pacer() -> Pacer:

@@ -27,6 +27,7 @@ import yarl
 
 from bot.config import Settings
 from bot.errors import StartupError
+from bot.frontends.common import ShownCards
 from bot.frontends.discord.buttons import (
     FeedbackButton,
     ForgetButton,
@@ -95,6 +96,8 @@ class AnimeBot(discord.Client):
         self.tree = AnimeTree(self)
         #: paces the 👍/👎 reactions under cards (Discord's global limit).
         self.reactions = reaction_pacer()
+        #: which message shows which card, written behind the sends (votes await it).
+        self.shown = ShownCards(service.cards_shown)
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""
@@ -118,11 +121,13 @@ class AnimeBot(discord.Client):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """👍/👎 added on a card: set that vote."""
         if self.user is not None:
+            await self.shown.settled(str(payload.message_id))
             await apply_reaction(self.service, self.user.id, payload, "set")
 
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         """👍/👎 taken back: undo that vote."""
         if self.user is not None:
+            await self.shown.settled(str(payload.message_id))
             await apply_reaction(self.service, self.user.id, payload, "remove")
 
 

@@ -16,7 +16,7 @@ from telegram import Bot, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.frontends.common import clip
+from bot.frontends.common import PageCards, ShownCards, clip
 from bot.frontends.telegram import render
 from bot.frontends.telegram.ordering import release_turn
 from bot.frontends.telegram.sending import PAGE, FairRateLimiter
@@ -39,6 +39,8 @@ class Replies:
     ) -> None:
         self.service = service
         self.limiter = limiter
+        #: which message shows which card; votes await their card's write (``settled``).
+        self.shown = ShownCards(service.cards_shown)
         self._status: OrderedDict[int, Message] = OrderedDict()
 
     async def show_status(self, update: Update, text: str) -> Message:
@@ -80,22 +82,32 @@ class Replies:
                 parse_mode=ParseMode.HTML,
                 **page_args,
             )
-            where = chat_ref(update)
-            for card in page.cards:
-                more = None
-                if page.kind == "recommend" and card is page.cards[-1]:
-                    more = render.BUTTONS.more(user_id(update), page.filter_text)
-                sent = await bot.send_message(
-                    chat.id,
-                    render.card_text(card),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=render.card_keyboard(card.anime_id, more=more),
-                    link_preview_options=NO_PREVIEW,
-                    **page_args,
-                )
-                await self.service.cards_shown(
-                    page.batch_id, where, {card.anime_id: str(sent.message_id)}
-                )
+            cards = self.shown.page(page.batch_id, chat_ref(update))
+            try:
+                await self._send_cards(bot, update, page, cards, page_args)
+            except BaseException:
+                await cards.abandon()
+                raise
+            await cards.close()
+
+    async def _send_cards(
+        self, bot: Bot, update: Update, page: Page, cards: PageCards, page_args: dict[str, Any]
+    ) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        for card in page.cards:
+            more = None
+            if page.kind == "recommend" and card is page.cards[-1]:
+                more = render.BUTTONS.more(user_id(update), page.filter_text)
+            sent = await bot.send_message(
+                chat.id,
+                render.card_text(card),
+                parse_mode=ParseMode.HTML,
+                reply_markup=render.card_keyboard(card.anime_id, more=more),
+                link_preview_options=NO_PREVIEW,
+                **page_args,
+            )
+            cards.add(card.anime_id, str(sent.message_id))
 
     def _hold(self, chat_id: int) -> AbstractAsyncContextManager[None]:
         if self.limiter is None:  # the old serial sender: no line to hold a place in
