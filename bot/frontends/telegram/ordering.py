@@ -82,11 +82,13 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
     :func:`release_turn`); ``False`` is the old behaviour, where it waits until the
     page is sent. Someone with more than ``max_queued_per_person`` updates waiting
     has the excess dropped, so one person flooding the bot cannot take all the slots.
+    The slots are many (an update sending its page keeps one until the page is out, and a
+    press must never wait for a slot behind everyone's pages).
     """
 
     def __init__(
         self,
-        max_concurrent_updates: int = 256,
+        max_concurrent_updates: int = 4096,
         max_queued_per_person: int = 16,
         *,
         early_release: bool = True,
