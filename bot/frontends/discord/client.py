@@ -97,7 +97,7 @@ class AnimeBot(discord.Client):
         #: paces the 👍/👎 reactions under cards (Discord's global limit).
         self.reactions = reaction_pacer()
         #: which message shows which card, written behind the sends (votes await it).
-        self.shown = ShownCards(service.cards_shown)
+        self.shown = ShownCards(lambda *card: service.cards_shown(*card))
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""

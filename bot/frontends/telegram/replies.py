@@ -40,7 +40,7 @@ class Replies:
         self.service = service
         self.limiter = limiter
         #: which message shows which card; votes await their card's write (``settled``).
-        self.shown = ShownCards(service.cards_shown)
+        self.shown = ShownCards(lambda *card: service.cards_shown(*card))
         self._status: OrderedDict[int, Message] = OrderedDict()
 
     async def show_status(self, update: Update, text: str) -> Message:
