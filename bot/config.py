@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     retrain_tolerance: float = Field(default=0.01, alias="ANIMEREC_RETRAIN_TOLERANCE", ge=0)
     page_size: int = Field(default=8, alias="ANIMEREC_PAGE_SIZE", ge=1, le=10)
     live_meta_per_minute: int = Field(default=10, alias="ANIMEREC_LIVE_META_PER_MINUTE", ge=0)
+    #: the old order, as a baseline: Telegram's AIORateLimiter with a person's updates waiting
+    #: for their page sends; Discord deferring a 👍/👎 press before storing it.
+    serial_updates: bool = Field(default=False, alias="ANIMEREC_SERIAL_UPDATES")
     log_level: str = Field(default="INFO", alias="ANIMEREC_LOG_LEVEL")
 
     @property

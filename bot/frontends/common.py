@@ -7,15 +7,21 @@
 - :func:`vote_from_emoji`: 👍/👎 (any skin tone, with or without a variation selector).
 - :func:`throttled`: the ``/link`` progress callback, at most one report per interval.
 - :func:`clip`: text cut to a platform limit.
+- :class:`ShownCards`: which message shows which card, written behind the sends
+  (coalesced while a write is in flight); a vote on a card waits for its own write.
+- :class:`Pacer`: at most so many calls a second (a token bucket one waits on), for
+  requests the chat library does not pace itself (Discord's global limit).
 - :func:`error_reply`: an error -> what to tell the person (unknown errors are logged).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from bot.errors import AnimeBotError
 from bot.texts import APOLOGY
@@ -28,6 +34,8 @@ __all__ = [
     "SIMILAR_PATTERN",
     "VOTES",
     "ButtonData",
+    "Pacer",
+    "ShownCards",
     "clip",
     "error_reply",
     "throttled",
@@ -146,3 +154,113 @@ def error_reply(error: BaseException, log: logging.Logger, where: str) -> str:
         return error.user_message
     log.error("unhandled error in %s", where, exc_info=error)
     return APOLOGY
+
+
+class Pacer:
+    """At most ``rate`` calls a second on average, ``burst`` at once: ``await pacer.wait()``.
+
+    Waiters go in the order they came (one at a time through the lock).
+    """
+
+    def __init__(
+        self, rate: float, burst: float = 1.0, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._stamp = clock()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return once a call may go (taking its token)."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+
+
+#: ``RecommendationService.cards_shown``: (batch id, chat, anime id -> message id).
+WriteCards = Callable[[int, Any, Mapping[int, str]], Awaitable[None]]
+
+
+class ShownCards:
+    """Remembers which message shows which card without holding up the page's sends.
+
+    :meth:`page` gives a :class:`PageCards` whose :meth:`PageCards.add` returns at once:
+    the first card's write starts right away, and cards sent while a write is in flight
+    go together in the next one (one transaction instead of one each). A vote or
+    reaction on a message first awaits :meth:`settled`, so it never finds its card
+    unknown just because that card's write was still on its way.
+    """
+
+    def __init__(self, write: WriteCards) -> None:
+        self._write = write
+        self._pending: dict[str, asyncio.Future[None]] = {}
+
+    def page(self, batch_id: int, chat: Any) -> PageCards:
+        """The writer for one page's cards, all in ``chat``."""
+        return PageCards(self, batch_id, chat)
+
+    async def settled(self, message_id: str) -> None:
+        """Return once the card on ``message_id`` is stored (at once if nothing is pending)."""
+        pending = self._pending.get(message_id)
+        if pending is not None:
+            await asyncio.wait([pending])
+
+
+class PageCards:
+    """One page's card writes (see :class:`ShownCards`)."""
+
+    def __init__(self, owner: ShownCards, batch_id: int, chat: Any) -> None:
+        self._owner = owner
+        self._batch_id = batch_id
+        self._chat = chat
+        self._buffer: dict[int, str] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, anime_id: int, message_id: str) -> None:
+        """Record that ``message_id`` shows ``anime_id`` (written in the background)."""
+        self._buffer[anime_id] = message_id
+        self._owner._pending[message_id] = asyncio.get_running_loop().create_future()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while self._buffer:
+                batch, self._buffer = self._buffer, {}
+                try:
+                    await self._owner._write(self._batch_id, self._chat, batch)
+                finally:
+                    self._release(batch)
+        except BaseException:
+            self._release(self._buffer)  # nobody waits for a write that will not come
+            self._buffer = {}
+            raise
+
+    def _release(self, batch: Mapping[int, str]) -> None:
+        for message_id in batch.values():
+            done = self._owner._pending.pop(message_id, None)
+            if done is not None and not done.done():
+                done.set_result(None)
+
+    async def abandon(self) -> None:
+        """After a failed send: let the writes finish, their errors left to the log."""
+        try:
+            await self.close()
+        except Exception as error:
+            logging.getLogger(__name__).warning("could not record a page's cards: %s", error)
+
+    async def close(self) -> None:
+        """Wait until every card added is written (raises what a write raised)."""
+        while self._task is not None:
+            task = self._task
+            await task
+            if task is self._task:
+                self._task = None

@@ -25,6 +25,12 @@ It behaves like Discord where a bot could get it wrong:
 - Ephemeral messages cannot be reacted to (404, code 10008).
 - Adding a reaction echoes ``MESSAGE_REACTION_ADD`` with the bot's own user id
   to every gateway session, as Discord does.
+- Rate limits are opt-in (``FakeDiscord(limits=DiscordLimits())``): then messages in
+  a channel (5 per 5 s), followups and edits per interaction token (5 per 2 s) and
+  the bot's own reactions per channel (1 per 0.25 s) are per-route buckets; each
+  answer carries Discord's ``X-RateLimit-*`` headers, and a request over its bucket
+  gets 429 with ``retry_after`` (in :attr:`FakeDiscord.rejected`); requests made with
+  the bot token share a global 50 a second. Interaction callbacks are not limited.
 
 Routes: ``GET /users/@me``, ``GET /oauth2/applications/@me``, ``GET /gateway``,
 ``GET /gateway/bot``, ``PUT /applications/{app}/commands`` and
@@ -40,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,7 +56,9 @@ from urllib.parse import unquote
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-__all__ = ["FakeAttachment", "FakeDiscord", "RecordedCall"]
+from tests.fakes.limits import Buckets
+
+__all__ = ["DiscordLimits", "FakeAttachment", "FakeDiscord", "RecordedCall"]
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -68,14 +77,28 @@ ATTACHMENT_OPTION = 11
 
 
 @dataclass(frozen=True)
+class DiscordLimits:
+    """Discord's per-route buckets, as (requests per second, burst) token buckets."""
+
+    channel_messages: tuple[float, float] = (1.0, 5.0)
+    webhook: tuple[float, float] = (2.5, 5.0)
+    reactions: tuple[float, float] = (4.0, 1.0)
+    #: at most 50 in any second, over every request made with the bot token (not
+    #: interaction callbacks or followups).
+    overall: tuple[float, float] = (50, 1.0)
+
+
+@dataclass(frozen=True)
 class RecordedCall:
-    """One REST request as the fake received it."""
+    """One REST request as the fake received it (``at``: time.monotonic() on arrival)."""
 
     method: str
     path: str
     query: dict[str, str]
     body: Any
     authorization: str | None
+    at: float = 0.0
+    status: list[int] = field(default_factory=list)  # the answer's status, once sent
 
 
 @dataclass(frozen=True)
@@ -129,8 +152,25 @@ class FakeDiscord:
         token: str = "fake-bot-token",
         bot_id: int = 900_000_000_000_000_001,
         host: str = "127.0.0.1",
+        limits: DiscordLimits | None = None,
+        rate_limit_headers: bool = True,
     ) -> None:
         self.token = token
+        self.limits = limits
+        #: False: successes carry no X-RateLimit-* headers (the client cannot pace itself).
+        self.rate_limit_headers = rate_limit_headers
+        self._buckets: dict[str, Buckets] = (
+            {
+                "channel_messages": Buckets(*limits.channel_messages),
+                "webhook": Buckets(*limits.webhook),
+                "reactions": Buckets(*limits.reactions),
+                "global": Buckets(*limits.overall, window=True),
+            }
+            if limits
+            else {}
+        )
+        #: requests answered 429 (they are in :attr:`calls` too).
+        self.rejected: list[RecordedCall] = []
         self.host = host
         self.port = 0
         self.bot_user: dict[str, Any] = self.make_user(bot_id, "animerec", bot=True)
@@ -154,6 +194,7 @@ class FakeDiscord:
         self.resumed: list[str] = []
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -420,7 +461,12 @@ class FakeDiscord:
         return self._interactions[payload["token"]].choices
 
     def calls_to(self, method: str, fragment: str) -> list[RecordedCall]:
-        return [c for c in self.calls if c.method == method and fragment in c.path]
+        """Requests with this method whose path contains ``fragment`` (429s left out)."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method and fragment in c.path and 429 not in c.status
+        ]
 
     # -- gateway ------------------------------------------------------------------------
 
@@ -516,22 +562,118 @@ class FakeDiscord:
                 body = json.loads(str(form["payload_json"]))
             else:
                 body = await request.json()
-        self.calls.append(
-            RecordedCall(
-                request.method,
-                path,
-                dict(request.query),
-                body,
-                request.headers.get("Authorization"),
-            )
+        call = RecordedCall(
+            request.method,
+            path,
+            dict(request.query),
+            body,
+            request.headers.get("Authorization"),
+            time.monotonic(),
         )
+        self.calls.append(call)
         parts = [unquote(p) for p in path.strip("/").split("/")]
+        response = await self._limited(request.method, parts, call)
+        call.status.append(response.status)
+        self._changed.set()
+        self._changed = asyncio.Event()
+        return response
+
+    async def wait_until(
+        self,
+        check: Callable[[], Any],
+        timeout: float = 10.0,  # noqa: ASYNC109 (reads best as wait_until(..., timeout=))
+    ) -> Any:
+        """Re-run ``check`` after every REST request until it returns something truthy."""
+        async with asyncio.timeout(timeout):
+            while not (found := check()):
+                await self._changed.wait()
+        return found
+
+    def _bucket_of(self, method: str, parts: list[str]) -> tuple[str, str] | None:
+        """The (bucket kind, key) a request counts against, or None."""
+        if not self._buckets or not parts:
+            return None
+        n = len(parts)
+        if method == "POST" and parts[0] == "channels" and n == 3 and parts[2] == "messages":
+            return "channel_messages", parts[1]
+        if method == "PUT" and parts[0] == "channels" and n == 7 and parts[4] == "reactions":
+            return "reactions", parts[1]
+        if parts[0] == "webhooks" and n >= 3:
+            return "webhook", f"{method} {parts[2]}"
+        return None
+
+    async def _limited(
+        self, method: str, parts: list[str], call: RecordedCall
+    ) -> web.StreamResponse:
+        if self._buckets and parts and parts[0] not in ("webhooks", "interactions"):
+            wait = self._buckets["global"]["bot"].try_take()
+            if wait:
+                self.rejected.append(call)
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": wait,
+                    "global": True,
+                }
+                headers = {
+                    "X-RateLimit-Global": "true",
+                    "X-RateLimit-Scope": "global",
+                    "Retry-After": str(max(1, int(wait + 0.999))),
+                    "Via": "1.1 google",
+                    "Content-Type": "application/json",
+                }
+                return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
+        found = self._bucket_of(method, parts)
+        if found is None:
+            return await self._answer(method, parts, call)
+        kind, key = found
+        bucket = self._buckets[kind][key]
+        headers = {
+            "X-RateLimit-Limit": str(int(bucket.burst)),
+            # one hash per route, as Discord sends: the client adds the major parameter itself
+            "X-RateLimit-Bucket": f"{kind}-bucket",
+        }
+        wait = bucket.try_take()
+        if wait:
+            self.rejected.append(call)
+            headers |= {
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{wait:.3f}",
+                "X-RateLimit-Reset": f"{time.time() + wait:.3f}",
+                "X-RateLimit-Scope": "user",
+                "Retry-After": str(max(1, int(wait + 0.999))),
+                # Discord's own 429s come through its proxy; discord.py takes a 429 without
+                # this header for a Cloudflare ban and gives up at once.
+                "Via": "1.1 google",
+            }
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
+            return web.Response(
+                body=json.dumps(body).encode(),
+                status=429,
+                headers={**headers, "Content-Type": "application/json"},
+            )
+        response = await self._answer(method, parts, call)
+        if not self.rate_limit_headers:
+            return response
+        remaining = bucket.remaining()
+        reset_after = bucket.wait() if remaining == 0 else bucket.reset_after()
+        headers |= {
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+        }
+        response.headers.update(headers)
+        return response
+
+    async def _answer(
+        self, method: str, parts: list[str], call: RecordedCall
+    ) -> web.StreamResponse:
+        request_method, body = method, call.body
         token_routes = parts[0] in ("webhooks", "interactions")
-        if not token_routes and request.headers.get("Authorization") != f"Bot {self.token}":
+        if not token_routes and call.authorization != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")
-        handler = self._route(request.method, parts)
+        handler = self._route(request_method, parts)
         if handler is None:
-            return _error(404, 0, f"404: Not Found ({request.method} {path})")
+            return _error(404, 0, f"404: Not Found ({request_method} {call.path})")
         return await handler(parts, body or {})
 
     def _route(self, method: str, parts: list[str]) -> _Handler | None:

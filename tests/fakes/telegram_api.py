@@ -14,6 +14,12 @@ Requests may be form-encoded (what PTB sends), JSON or multipart. Nested objects
 (``reply_markup``, ``commands``...) arrive as JSON strings and are decoded; ids become ints.
 A wrong token gets 401, as Telegram answers; :meth:`FakeTelegramApi.revoke_token` makes
 the bot's own token wrong (as @BotFather's /revoke does), long polls in flight included.
+
+Flood limits are opt-in (``FakeTelegramApi(token, limits=FloodLimits())``): then messages
+over 30 in any second overall, over about 1 a second in a private chat (bursts of 10
+pass) or over 20 in any minute in a group are answered 429 with ``parameters.retry_after``, as
+Telegram does; :attr:`FakeTelegramApi.rejected` lists them. :meth:`FakeTelegramApi.pause`
+holds the answers to chosen calls until the test lets them go (a page "still being sent").
 """
 
 from __future__ import annotations
@@ -24,13 +30,16 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-__all__ = ["ApiCall", "FakeTelegramApi", "chat", "user"]
+from tests.fakes.limits import Bucket, Buckets, Window
+
+__all__ = ["ApiCall", "FakeTelegramApi", "FloodLimits", "chat", "user"]
 
 JSON_FIELDS = frozenset(
     {
@@ -56,6 +65,31 @@ Json = dict[str, Any]
 Predicate = Callable[[Json], bool]
 
 
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits.
+
+    ``overall`` (at most this many in any that many seconds) counts every message sent
+    or edited; ``private`` (a token bucket: per second, burst) and ``group`` (a window)
+    count new messages in one chat (a negative chat id is a group).
+    """
+
+    overall: tuple[float, float] = (30, 1.0)
+    private: tuple[float, float] = (1.0, 10.0)
+    group: tuple[float, float] = (20, 60.0)
+
+
+def _is_message(method: str) -> bool:
+    return (method.startswith("send") and method != "sendChatAction") or method in (
+        "copyMessage",
+        "forwardMessage",
+    )
+
+
+def _counts_overall(method: str) -> bool:
+    return _is_message(method) or method.startswith("editMessage")
+
+
 def user(user_id: int, first_name: str = "User", **extra: Any) -> Json:
     """A Telegram ``User`` object."""
     return {"id": user_id, "is_bot": False, "first_name": first_name, **extra}
@@ -77,6 +111,8 @@ class ApiCall:
     index: int
     method: str
     params: Json
+    #: time.monotonic() when the request arrived.
+    at: float = 0.0
 
 
 @dataclass
@@ -90,8 +126,22 @@ class _Waiter:
 class FakeTelegramApi:
     """The fake server. Use ``async with FakeTelegramApi(token) as api``."""
 
-    def __init__(self, token: str, *, bot_id: int = 7_000_000, username: str = "animerec_bot"):
+    def __init__(
+        self,
+        token: str,
+        *,
+        bot_id: int = 7_000_000,
+        username: str = "animerec_bot",
+        limits: FloodLimits | None = None,
+    ):
         self.token = token
+        self.limits = limits
+        self._overall = Window(*limits.overall) if limits else None
+        self._private = Buckets(*limits.private) if limits else None
+        self._group = Buckets(*limits.group, window=True) if limits else None
+        #: calls refused with 429 (they are in :attr:`calls` too, with ``_rejected`` set).
+        self.rejected: list[ApiCall] = []
+        self._paused: list[tuple[str, Predicate | None, asyncio.Event]] = []
         self.bot_user: Json = {
             "id": bot_id,
             "is_bot": True,
@@ -261,8 +311,8 @@ class FakeTelegramApi:
         return len(self.calls)
 
     def calls_to(self, method: str, since: int = 0) -> list[Json]:
-        """Params of every call to ``method`` (from index ``since``)."""
-        return [c.params for c in self.calls[since:] if c.method == method]
+        """Params of every call to ``method`` (from index ``since``) that was not refused 429."""
+        return [c.params for c in self.calls[since:] if _matches(c, method, None)]
 
     async def wait_for(
         self,
@@ -300,6 +350,33 @@ class FakeTelegramApi:
         self.token = f"revoked-{self.token}"
         self._revoked = True
         self._new_update.set()
+
+    def pause(self, method: str, predicate: Predicate | None = None) -> asyncio.Event:
+        """Hold the answer to every later call to ``method`` matching ``predicate`` until the
+        returned event is set (the call is recorded, and :meth:`wait_for` sees it, when it
+        arrives; hold it for less than PTB's 5 s read timeout)."""
+        gate = asyncio.Event()
+        self._paused.append((method, predicate, gate))
+        return gate
+
+    def _flood_wait(self, method: str, params: Json) -> float:
+        """0.0 if this call is within the flood limits, else the seconds to wait."""
+        if self._overall is None or not _counts_overall(method) or "chat_id" not in params:
+            return 0.0
+        wait = self._overall.wait()
+        chat_bucket: Bucket | Window | None = None
+        if _is_message(method):
+            chat_id = int(params["chat_id"])
+            buckets = self._group if chat_id < 0 else self._private
+            assert buckets is not None
+            chat_bucket = buckets[chat_id]
+            wait = max(wait, chat_bucket.wait())
+        if wait:
+            return wait
+        self._overall.try_take()
+        if chat_bucket is not None:
+            chat_bucket.try_take()
+        return 0.0
 
     def fail_next(
         self, method: str, error_code: int = 400, description: str = "Bad Request"
@@ -354,12 +431,29 @@ class FakeTelegramApi:
         if prefix != f"/bot{self.token}":
             return _error(401, "Unauthorized") if prefix.startswith("/bot") else _error(404, "")
         params = _decode_params(headers.get("content-type", ""), body, urlsplit(target).query)
-        call = ApiCall(len(self.calls), method, params)
+        call = ApiCall(len(self.calls), method, params, time.monotonic())
         self.calls.append(call)
+        flood = self._flood_wait(method, params)
+        if flood:
+            params["_rejected"] = True
+        for paused, predicate, gate in self._paused:
+            if _matches(call, paused, predicate) and not gate.is_set():
+                self._notify(call)  # waiters learn it arrived; its answer waits for the gate
+                await gate.wait()
         failures = self._failures.get(method)
-        if failures:
+        if flood:
+            self.rejected.append(call)
+            retry_after = max(1, math.ceil(flood))
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after},
+            }
+            result: tuple[int, bytes, str] = (429, json.dumps(body).encode(), "application/json")
+        elif failures:
             code, description = failures.pop(0)
-            result: tuple[int, bytes, str] = _error(code, description)
+            result = _error(code, description)
         else:
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
@@ -525,7 +619,7 @@ def _error(code: int, description: str) -> tuple[int, bytes, str]:
 
 
 def _matches(call: ApiCall, method: str, predicate: Predicate | None) -> bool:
-    if call.method != method:
+    if call.method != method or "_rejected" in call.params:
         return False
     if predicate is None:
         return True

@@ -10,14 +10,24 @@ sending a page lives here too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
 from bot.errors import ExpiredSuggestion
-from bot.frontends.common import FEEDBACK_PATTERN, FORGET_PATTERN, MORE_PATTERN, VOTES
+from bot.frontends.common import (
+    FEEDBACK_PATTERN,
+    FORGET_PATTERN,
+    MORE_PATTERN,
+    VOTES,
+    Pacer,
+    PageCards,
+    ShownCards,
+)
 from bot.frontends.discord.errors import component_errors
 from bot.frontends.discord.render import BUTTONS, card_embed, page_intro, page_summary
 from bot.frontends.discord.replies import (
@@ -28,17 +38,50 @@ from bot.frontends.discord.replies import (
     say,
     user_ref,
 )
-from bot.service import ChatRef, RecommendationService
-from bot.service.replies import Page
+from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.replies import FeedbackResult, Page
 
 if TYPE_CHECKING:
     from bot.frontends.discord.client import AnimeBot
 
-__all__ = ["FeedbackButton", "ForgetButton", "MoreButton", "card_view", "forget_view", "send_page"]
+__all__ = [
+    "ACK_WITHIN",
+    "FeedbackButton",
+    "ForgetButton",
+    "MoreButton",
+    "card_view",
+    "forget_view",
+    "reaction_pacer",
+    "send_page",
+    "stored_then_answered",
+]
 
 log = logging.getLogger(__name__)
 
 ButtonItem = discord.ui.DynamicItem[discord.ui.Button[Any]]
+T = TypeVar("T")
+
+#: Seconds a press may take to be stored before it is deferred (Discord allows 3 s).
+ACK_WITHIN = 2.0
+
+
+async def _vote(
+    client: AnimeBot, voter: UserRef, chat: ChatRef, message_id: str, value: int, **how: Any
+) -> FeedbackResult:
+    """The service's feedback, once the card on ``message_id`` is known to be stored."""
+    await client.shown.settled(message_id)
+    return await client.service.feedback(voter, chat, message_id, value, **how)
+
+
+async def stored_then_answered(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:
+    """``work`` (storing a vote), with the interaction left unanswered until it is done, so
+    the answer that follows is the acknowledgement and an acknowledged vote is durable;
+    should storing take longer than :data:`ACK_WITHIN`, the press is deferred meanwhile."""
+    task = asyncio.ensure_future(work)
+    done, _pending = await asyncio.wait({task}, timeout=ACK_WITHIN)
+    if not done:
+        await defer(interaction)
+    return await task
 
 
 class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
@@ -67,17 +110,23 @@ class FeedbackButton(ButtonItem, template=FEEDBACK_PATTERN):
 
     @component_errors
     async def callback(self, interaction: discord.Interaction[AnimeBot]) -> None:
-        """Toggle the vote; only the card's owner counts (the service decides)."""
-        await defer(interaction)
+        """Toggle the vote; only the card's owner counts (the service decides). The vote is
+        stored first; the private answer that acknowledges the press comes right after."""
+        if interaction.client.settings.serial_updates:
+            await defer(interaction)  # the old order (a baseline): acknowledged, then stored
         if interaction.message is None:
             raise ExpiredSuggestion()
-        result = await interaction.client.service.feedback(
-            user_ref(interaction),
-            chat_ref(interaction),
-            str(interaction.message.id),
-            self.value,
-            anime_id=self.anime_id,
-            action="toggle",
+        result = await stored_then_answered(
+            interaction,
+            _vote(
+                interaction.client,
+                user_ref(interaction),
+                chat_ref(interaction),
+                str(interaction.message.id),
+                self.value,
+                anime_id=self.anime_id,
+                action="toggle",
+            ),
         )
         await say(interaction, result.text)
 
@@ -182,6 +231,22 @@ async def send_page(
     service as it is sent.
     """
     await interaction.edit_original_response(content=page_summary(page))
+    shown: ShownCards | None = getattr(interaction.client, "shown", None)
+    if shown is None:
+        shown = ShownCards(service.cards_shown)
+    cards = shown.page(page.batch_id, ChatRef(PLATFORM, str(interaction.channel_id)))
+    try:
+        sent = await _send_cards(interaction, page, cards)
+    except BaseException:
+        await cards.abandon()
+        raise
+    await cards.close()
+    await _add_reactions(sent, getattr(interaction.client, "reactions", None))
+
+
+async def _send_cards(
+    interaction: discord.Interaction[Any], page: Page, cards: PageCards
+) -> list[discord.WebhookMessage]:
     owner = interaction.user.id
     sent: list[discord.WebhookMessage] = []
     for index, card in enumerate(page.cards):
@@ -194,16 +259,23 @@ async def send_page(
             allowed_mentions=NOTHING_MENTIONED,
             wait=True,
         )
-        channel = ChatRef(PLATFORM, str(message.channel.id))
-        await service.cards_shown(page.batch_id, channel, {card.anime_id: str(message.id)})
+        cards.add(card.anime_id, str(message.id))
         sent.append(message)
-    await _add_reactions(sent)
+    return sent
 
 
-async def _add_reactions(messages: list[discord.WebhookMessage]) -> None:
+def reaction_pacer() -> Pacer:
+    """Discord allows 50 requests a second per bot, which discord.py does not pace itself;
+    reactions are most of a page's requests, so they keep well inside it (one per bot)."""
+    return Pacer(rate=35.0, burst=5.0)
+
+
+async def _add_reactions(messages: list[discord.WebhookMessage], pacer: Pacer | None) -> None:
     """👍 and 👎 under each card; buttons still work where the bot may not react."""
     for message in messages:
         for emoji in VOTES:
+            if pacer is not None:
+                await pacer.wait()
             try:
                 await message.add_reaction(emoji)
             except discord.HTTPException as error:

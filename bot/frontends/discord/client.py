@@ -27,7 +27,13 @@ import yarl
 
 from bot.config import Settings
 from bot.errors import StartupError
-from bot.frontends.discord.buttons import FeedbackButton, ForgetButton, MoreButton
+from bot.frontends.common import ShownCards
+from bot.frontends.discord.buttons import (
+    FeedbackButton,
+    ForgetButton,
+    MoreButton,
+    reaction_pacer,
+)
 from bot.frontends.discord.commands import build_commands
 from bot.frontends.discord.errors import AnimeTree
 from bot.frontends.discord.reactions import apply_reaction
@@ -88,6 +94,10 @@ class AnimeBot(discord.Client):
         self.settings = settings
         self.sync_commands = sync_commands
         self.tree = AnimeTree(self)
+        #: paces the 👍/👎 reactions under cards (Discord's global limit).
+        self.reactions = reaction_pacer()
+        #: which message shows which card, written behind the sends (votes await it).
+        self.shown = ShownCards(lambda *card: service.cards_shown(*card))
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""
@@ -111,11 +121,13 @@ class AnimeBot(discord.Client):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """👍/👎 added on a card: set that vote."""
         if self.user is not None:
+            await self.shown.settled(str(payload.message_id))
             await apply_reaction(self.service, self.user.id, payload, "set")
 
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         """👍/👎 taken back: undo that vote."""
         if self.user is not None:
+            await self.shown.settled(str(payload.message_id))
             await apply_reaction(self.service, self.user.id, payload, "remove")
 
 

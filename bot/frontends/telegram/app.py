@@ -4,7 +4,10 @@ Started by hand (initialize -> post_init -> start polling -> start) so it shares
 event loop with Discord; stopped in reverse. PTB retries polling through network
 errors itself; when its polling task ends anyway (a revoked token),
 :meth:`TelegramFrontend.wait_failed` reports it. Updates run concurrently (many people
-at once) but one person's in order (:mod:`.ordering`). The handlers are in
+at once) but one person's in order (:mod:`.ordering`); sends go through
+:mod:`.sending` (Telegram's limits, short answers before pages, pages round-robin).
+``ANIMEREC_SERIAL_UPDATES`` brings back the old behaviour (PTB's AIORateLimiter, and
+a person's next update waits until their page is sent) as a baseline. The handlers are in
 :mod:`.handlers` and :mod:`.buttons`, the one error handler in :mod:`.errors`.
 Telegram request URLs carry the bot token, so a logging filter redacts it everywhere.
 """
@@ -17,7 +20,7 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, Updater
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, Updater
 
 from bot.config import Settings
 from bot.errors import StartupError
@@ -26,6 +29,7 @@ from bot.frontends.telegram.errors import ErrorHandler
 from bot.frontends.telegram.handlers import COMMANDS, CommandHandlers
 from bot.frontends.telegram.ordering import PerPersonUpdateProcessor
 from bot.frontends.telegram.replies import Replies
+from bot.frontends.telegram.sending import FairRateLimiter
 from bot.service import RecommendationService
 
 __all__ = ["TelegramFrontend", "TokenRedactor", "file_base_url", "polling_failure"]
@@ -108,17 +112,23 @@ class TelegramFrontend:
         self._filtered: list[logging.Filterer] = []
         self._failed: asyncio.Future[str] | None = None
         self._install_redactor()  # before PTB logs its URLs (it does so in Bot.__init__)
+        serial = settings.serial_updates
+        #: None in the old serial mode (PTB's AIORateLimiter, one update at a time per person).
+        self.limiter = None if serial else FairRateLimiter()
+        limiter: BaseRateLimiter[Any] = (
+            AIORateLimiter(max_retries=max_retries) if self.limiter is None else self.limiter
+        )
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
             .token(token)
             .base_url(settings.telegram_api_base_url)
             .base_file_url(file_base_url(settings.telegram_api_base_url))
-            .rate_limiter(AIORateLimiter(max_retries=max_retries))
-            .concurrent_updates(PerPersonUpdateProcessor())
+            .rate_limiter(limiter)
+            .concurrent_updates(PerPersonUpdateProcessor(early_release=not serial))
             .post_init(self._post_init)
             .build()
         )
-        replies = Replies(service)
+        replies = Replies(service, self.limiter)
         CommandHandlers(service, replies).register(self.application)
         ButtonHandlers(service, replies).register(self.application)
         self.application.add_error_handler(ErrorHandler(replies))

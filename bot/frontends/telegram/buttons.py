@@ -50,6 +50,7 @@ class ButtonHandlers:
         if parsed is None or not isinstance(message, Message):
             raise ExpiredSuggestion()
         value, anime_id = parsed
+        await self.replies.shown.settled(str(message.message_id))  # a card still being stored
         result = await self.service.feedback(
             user_ref(update),
             chat_ref(update),

@@ -227,6 +227,7 @@ class CommandHandlers:
         changes = [(e, "remove") for e in sorted(old - new)] + [
             (e, "set") for e in sorted(new - old)
         ]
+        await self.replies.shown.settled(str(reaction.message_id))
         for emoji, action in changes:
             value = vote_from_emoji(emoji)
             if value is not None:

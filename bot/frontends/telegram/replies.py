@@ -7,21 +7,25 @@ its outcome, or the error handler's text when it fails, then replaces that messa
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.frontends.common import clip
+from bot.frontends.common import PageCards, ShownCards, clip
 from bot.frontends.telegram import render
+from bot.frontends.telegram.ordering import release_turn
+from bot.frontends.telegram.sending import PAGE, FairRateLimiter
 from bot.frontends.telegram.updates import chat_ref, message_of, user_id
 from bot.service import RecommendationService
 from bot.service.replies import Page
 
 __all__ = ["Replies"]
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 #: status messages remembered at most (an update cancelled at shutdown never finishes).
 MAX_STATUS = 1_000
 
@@ -29,8 +33,13 @@ MAX_STATUS = 1_000
 class Replies:
     """Sends what the handlers and the error handler answer with."""
 
-    def __init__(self, service: RecommendationService) -> None:
+    def __init__(
+        self, service: RecommendationService, limiter: FairRateLimiter | None = None
+    ) -> None:
         self.service = service
+        self.limiter = limiter
+        #: which message shows which card; votes await their card's write (``settled``).
+        self.shown = ShownCards(lambda *card: service.cards_shown(*card))
         self._status: OrderedDict[int, Message] = OrderedDict()
 
     async def show_status(self, update: Update, text: str) -> Message:
@@ -55,11 +64,36 @@ class Replies:
 
     async def send_page(self, bot: Bot, update: Update, page: Page) -> None:
         """The intro, then one message per card with 👍/👎; a recommend page's last card also
-        gets "More". Each card is reported to the service as it is sent."""
+        gets "More". Each card is reported to the service as it is sent.
+
+        The page keeps its place in the chat's line (what is asked for that chat later
+        goes after it), and the person's next update may run while it is sent (a 👎
+        pressed meanwhile is answered at once); its messages yield to short answers."""
         chat = update.effective_chat
         assert chat is not None
-        await bot.send_message(chat.id, render.page_intro(page), parse_mode=ParseMode.HTML)
-        where = chat_ref(update)
+        # AIORateLimiter (the serial baseline) reads rate_limit_args as a retry count
+        page_args: dict[str, Any] = {"rate_limit_args": PAGE} if self.limiter else {}
+        async with self._hold(chat.id):
+            release_turn()
+            await bot.send_message(
+                chat.id,
+                render.page_intro(page),
+                parse_mode=ParseMode.HTML,
+                **page_args,
+            )
+            cards = self.shown.page(page.batch_id, chat_ref(update))
+            try:
+                await self._send_cards(bot, update, page, cards, page_args)
+            except BaseException:
+                await cards.abandon()
+                raise
+            await cards.close()
+
+    async def _send_cards(
+        self, bot: Bot, update: Update, page: Page, cards: PageCards, page_args: dict[str, Any]
+    ) -> None:
+        chat = update.effective_chat
+        assert chat is not None
         for card in page.cards:
             more = None
             if page.kind == "recommend" and card is page.cards[-1]:
@@ -70,7 +104,11 @@ class Replies:
                 parse_mode=ParseMode.HTML,
                 reply_markup=render.card_keyboard(card.anime_id, more=more),
                 link_preview_options=render.card_preview(card),
+                **page_args,
             )
-            await self.service.cards_shown(
-                page.batch_id, where, {card.anime_id: str(sent.message_id)}
-            )
+            cards.add(card.anime_id, str(sent.message_id))
+
+    def _hold(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        if self.limiter is None:  # the old serial sender: no line to hold a place in
+            return contextlib.nullcontext()
+        return self.limiter.hold(chat_id)

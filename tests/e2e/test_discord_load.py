@@ -1,0 +1,69 @@
+"""Discord under load: discord.py against the fake's rate limits, and presses stored then answered.
+
+The fake Discord here enforces per-route buckets (:class:`DiscordLimits`); the real
+discord.py must pace itself by the ``X-RateLimit-*`` headers, or back off on a 429's
+``retry_after`` when it could not know, and still deliver every card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.service import RecommendationService
+from bot.storage import Storage
+from tests.e2e import test_discord as base
+from tests.e2e.test_discord import ALICE, PAGE_SIZE, Harness, anime_id, feedback, text_of
+from tests.fakes.discord_http import DiscordLimits, FakeDiscord
+
+pytestmark = pytest.mark.usefixtures("restore_discord_urls")
+
+# the fixtures of the Discord end-to-end tests, over a rate-limited fake (``fake`` below)
+mal, service, settings, harness = base.mal, base.service, base.settings, base.harness
+
+#: a bucket of 2 followups a second per interaction: a 5-card page must wait for it.
+TIGHT = DiscordLimits(webhook=(4.0, 2.0), reactions=(100.0, 20.0))
+
+
+@pytest.fixture(params=[True, False], ids=["headers", "blind"])
+async def fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(limits=TIGHT, rate_limit_headers=request.param) as server:
+        yield server
+
+
+async def test_discord_py_keeps_within_the_buckets_and_every_card_arrives(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    await harness.start()
+    first = await harness.recommend()
+    second = await harness.recommend()
+    assert len(first) == len(second) == PAGE_SIZE
+    followups = fake.calls_to("POST", "/webhooks/")
+    assert len(followups) == 2 * PAGE_SIZE  # each card once: nothing lost, nothing doubled
+    if fake.rate_limit_headers:
+        assert fake.rejected == []  # paced by the headers, as on Discord
+    else:
+        assert fake.rejected, "without headers discord.py meets the 429s"
+
+
+async def test_a_press_is_stored_and_its_answer_is_the_acknowledgement(
+    harness: Harness, fake: FakeDiscord, store: Storage, service: RecommendationService
+) -> None:
+    await harness.start()
+    page = await harness.recommend()
+    aid = anime_id(page[1])
+    payload = fake.press(page[1], f"fb:d:{aid}", user=ALICE)
+    seen: list[dict[int, int]] = []
+    real_say = fake._callback
+
+    async def callback_spy(parts: list[str], body: object) -> object:
+        if parts[2] == payload["token"]:
+            seen.append(await feedback(store, ALICE))  # what is stored when the ack arrives
+        return await real_say(parts, body)
+
+    fake._callback = callback_spy  # type: ignore[method-assign]
+    await harness.deliver("INTERACTION_CREATE", payload)
+    assert fake.acknowledged(payload) == 4  # answered, not deferred
+    assert seen == [{aid: -1}]
+    assert "won't see it again" in text_of(fake.responses_to(payload))
