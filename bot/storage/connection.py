@@ -31,6 +31,7 @@ import aiosqlite
 
 from bot.storage.errors import UnknownPerson
 from bot.storage.migrations import apply_migrations
+from bot.storage.write_lock import WriteLock
 
 __all__ = [
     "Clock",
@@ -147,7 +148,7 @@ class Database:
         self.writer = writer
         self.reader = reader
         self.clock = clock
-        self._lock = asyncio.Lock()
+        self._lock = WriteLock()
 
     @classmethod
     async def open(
@@ -180,7 +181,7 @@ class Database:
 
     async def close(self) -> None:
         """Close both connections."""
-        async with self._lock:
+        async with self._lock.hold():
             if self.reader is not self.writer:
                 await self.reader.close()
             try:
@@ -196,7 +197,7 @@ class Database:
         """Run one query on the reader (no lock), or under the lock for ``:memory:``."""
         if self.reader is not self.writer:
             return list(await self.reader.execute_fetchall(sql, params))
-        async with self._lock:
+        async with self._lock.hold():
             return list(await self.writer.execute_fetchall(sql, params))
 
     async def read_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
@@ -205,12 +206,13 @@ class Database:
         return rows[0] if rows else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` on the writer, under the write lock.
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` on the writer, under the write lock (``urgent``:
+        ahead of the other waiting writes, for votes someone waits on).
 
         Rolls back on any exception (cancellation included) and re-raises.
         """
-        async with self._lock:
+        async with self._lock.hold(urgent=urgent):
             db = self.writer
             if db.in_transaction:  # only if a cancelled task left one open
                 log.warning("rolling back a transaction left open on %s", self.path)
@@ -231,7 +233,7 @@ class Database:
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """Run one statement (atomic on its own) under the write lock; return rowcount."""
-        async with self._lock:
+        async with self._lock.hold():
             cursor = await self.writer.execute(sql, params)
             return int(cursor.rowcount)
 

@@ -41,7 +41,7 @@ class Votes:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._queue: GroupCommit[aiosqlite.Connection] = GroupCommit(
-            db.transaction, (sqlite3.Error, UnknownPerson)
+            lambda: db.transaction(urgent=True), (sqlite3.Error, UnknownPerson)
         )
 
     async def record_feedback(self, person_id: int, anime_id: int, value: int, source: str) -> None:
