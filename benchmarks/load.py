@@ -178,7 +178,7 @@ async def discord_person(fake: FakeDiscord, i: int, figures: Figures, wait: floa
         return await fake.wait_until(check, timeout=wait)
 
     try:
-        link = fake.slash("link", {"mal_username": f"user{i}"}, user=who, channel_id=channel)
+        link = fake.slash("link", {"username": f"user{i}"}, user=who, channel_id=channel)
         await fake.dispatch("INTERACTION_CREATE", link)
         await until(lambda: any("Linked" in (m["content"] or "") for m in fake.responses_to(link)))
         page = fake.slash("recommend", None, user=who, channel_id=channel)
