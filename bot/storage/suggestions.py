@@ -131,7 +131,8 @@ class Suggestions:
             LookupError: the batch has no card for one of the anime (nothing is recorded).
         """
         chat = str(chat_id)
-        async with self._db.transaction() as db:
+        # urgent: a vote on one of these cards waits for this write (bot.storage.write_lock)
+        async with self._db.transaction(urgent=True) as db:
             for anime_id, message_id in message_ids.items():
                 cursor = await db.execute(
                     "UPDATE suggestions SET platform = ?, chat_id = ?, message_id = ?"

@@ -1,8 +1,9 @@
-"""The SQLite writer's lock: one writer at a time, and a waiting vote goes before other writes.
+"""The SQLite writer's lock: one writer at a time, and writes someone waits on go first.
 
 A 👍/👎 is acknowledged only once it is committed, and a person is waiting on that
-acknowledgement (Discord fails an interaction not answered within 3 s); a page's
-bookkeeping or a linked list of 2,000 entries can wait a little longer. So waiters
+acknowledgement (Discord fails an interaction not answered within 3 s); so are the
+small writes of which message shows which card (a vote on a card waits for them). A
+page's suggestions or a linked list of 2,000 entries can wait a little longer. So waiters
 queue in two lines, urgent first, each in arrival order; the holder hands the lock
 straight to the next waiter (nobody can cut in between).
 """
