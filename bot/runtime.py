@@ -122,10 +122,13 @@ async def open_runtime(
         client_id = Settings.secret(settings.mal_client_id)
         mal = MalClient(http, client_id, settings.mal_api_base_url) if client_id else None
         anilist = AniListClient(http, settings.anilist_api_url)
+        # anime details (relations, cover art) for anime the catalog lacks: MAL's API with a
+        # client id, else AniList's (no key); both for serving and for retraining
+        fetch_anime = mal.fetch_anime if mal is not None else anilist.fetch_anime
         metadata = MetadataRefresher(
             store,
             models,
-            mal.fetch_anime if mal is not None else anilist.fetch_anime,
+            fetch_anime,
             per_minute=settings.live_meta_per_minute,
         )
         stack.push_async_callback(metadata.close)
@@ -137,7 +140,7 @@ async def open_runtime(
             models,
             settings.layout.models_dir,
             base_folder=settings.kaggle_dir,
-            fetch_anime=mal.fetch_anime if mal is not None else None,
+            fetch_anime=fetch_anime,
             tolerance=settings.retrain_tolerance,
             work_dir=settings.data_dir,
         )
