@@ -30,7 +30,7 @@ from bot.errors import (
 )
 from bot.lists import AnimeList, ProgressFn
 from bot.model_slot import ModelSlot, ServingModel
-from bot.ratelimit import Cooldown, KeyedLocks
+from bot.ratelimit import Cooldown, InFlight, KeyedLocks
 from bot.service.filters import parse_filters
 from bot.service.ports import ListFetcher, MetadataWanted, Site, Store, VoteMode
 from bot.service.reasons import Taste, card_reason, title_in
@@ -96,6 +96,7 @@ class RecommendationService:
         self._link_cooldown = link_cooldown or Cooldown(interval=30.0, burst=2)
         self._recommend_cooldown = recommend_cooldown or Cooldown(interval=3.0, burst=4)
         self._person_locks = KeyedLocks()
+        self._votes_under_way = InFlight()  # a page waits for its person's votes
         self._metadata = metadata
 
     # ---- identity ----------------------------------------------------------------------------
@@ -198,6 +199,7 @@ class RecommendationService:
         async with self._person_locks(person):
             if more and not filter_text.strip():
                 filter_text = await self.store.last_filters(person, chat.platform, chat.chat_id)
+            await self._votes_under_way.settled((user.platform, user.user_id))
             model = self.models.current
             filters = parse_filters(
                 filter_text,
@@ -392,15 +394,16 @@ class RecommendationService:
         """
         if value not in (1, -1) or action not in VOTE_ACTIONS:
             raise InvalidInput(texts.FEEDBACK_IS_A_THUMB)
-        outcome = await self.store.toggle_vote(
-            chat.platform,
-            chat.chat_id,
-            message_id,
-            voter.user_id,
-            value,
-            anime_id=anime_id,
-            mode=cast(VoteMode, action),
-        )
+        async with self._votes_under_way.running((voter.platform, voter.user_id)):
+            outcome = await self.store.toggle_vote(
+                chat.platform,
+                chat.chat_id,
+                message_id,
+                voter.user_id,
+                value,
+                anime_id=anime_id,
+                mode=cast(VoteMode, action),
+            )
         if outcome.anime_id is None:
             raise ExpiredSuggestion()
         if not outcome.counted:
