@@ -37,7 +37,9 @@ def _count(text: str) -> int:
     except ValueError:
         count = 0
     if count < 1:
-        raise StartupError(f"DISCORD_SHARD_COUNT must be a whole number of shards, 1 or more (got {text!r}).")
+        raise StartupError(
+            f"DISCORD_SHARD_COUNT must be a whole number of shards, 1 or more (got {text!r})."
+        )
     return count
 
 

@@ -72,6 +72,8 @@ def webhook_config(settings: Settings) -> WebhookConfig | None:
     except ValueError:
         port = -1
     if not 0 < port < 65536:
-        raise StartupError(f"TELEGRAM_WEBHOOK_PORT must be a port number 1-65535 (got {port_text!r}).")
+        raise StartupError(
+            f"TELEGRAM_WEBHOOK_PORT must be a port number 1-65535 (got {port_text!r})."
+        )
     listen = settings.telegram_webhook_listen.strip() or "0.0.0.0"
     return WebhookConfig(url, listen, port, parts.path or "/", secret)

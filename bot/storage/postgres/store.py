@@ -16,6 +16,7 @@ from bot.storage.connection import Clock, utcnow
 from bot.storage.facade import StoreFacade
 from bot.storage.postgres.chats import PgAnimeCache, PgChatSettings, PgPrivacy
 from bot.storage.postgres.connection import PgDatabase, redact
+from bot.storage.postgres.lease import PgRetrainLease
 from bot.storage.postgres.lists import PgLists
 from bot.storage.postgres.people import PgPeople
 from bot.storage.postgres.suggestions import PgSuggestions
@@ -63,6 +64,10 @@ class PostgresStore(StoreFacade):
             connect_timeout=connect_timeout,
         )
         return cls(database)
+
+    def retrain_lease(self) -> PgRetrainLease:
+        """The lease that lets one replica retrain at a time (see ``bot.retrain.lease``)."""
+        return PgRetrainLease(self.database.url)
 
     @property
     def path(self) -> str:
