@@ -28,7 +28,7 @@ from bot.retrain.metadata import MetadataRefresher
 from bot.service import RecommendationService
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
-from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, open_store
+from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, PostgresStore, open_store
 from recommender.artifact import ArtifactError, load_current
 
 __all__ = [
@@ -143,6 +143,8 @@ async def open_runtime(
             fetch_anime=fetch_anime,
             tolerance=settings.retrain_tolerance,
             work_dir=settings.data_dir,
+            # replicas over one PostgreSQL retrain one at a time; SQLite is one process
+            lease=store.retrain_lease() if isinstance(store, PostgresStore) else None,
         )
         frontends = (
             build_frontends(service, settings, sync_commands=sync_commands) if with_bots else ()

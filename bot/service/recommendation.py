@@ -31,6 +31,7 @@ from bot.errors import (
 from bot.lists import AnimeList, ProgressFn
 from bot.model_slot import ModelSlot, ServingModel
 from bot.ratelimit import Cooldown, InFlight, KeyedLocks
+from bot.service.cooldowns import take_shared
 from bot.service.filters import parse_filters
 from bot.service.ports import ListFetcher, MetadataWanted, Site, Store, VoteMode
 from bot.service.reasons import Taste, card_reason, title_in
@@ -130,6 +131,7 @@ class RecommendationService:
             raise InvalidInput(texts.LINK_NEEDS_CLIENT_ID)
         self._link_cooldown.hit(("link", user.platform, user.user_id))
         person = await self._person(user)
+        await take_shared(self.store, person, "link", self._link_cooldown)  # across replicas
         async with self._person_locks(person):
             fetched = await fetcher.fetch_list(username, progress)
             await self.store.replace_list(person, fetched)

@@ -24,6 +24,7 @@ from typing import Self
 from bot.storage.anime_cache import AnimeCache
 from bot.storage.chat_settings import ChatSettings
 from bot.storage.connection import Clock, Database, utcnow
+from bot.storage.cooldowns import Cooldowns
 from bot.storage.facade import StoreFacade
 from bot.storage.lists import Lists
 from bot.storage.people import People
@@ -53,6 +54,7 @@ class Storage(StoreFacade):
         self._chats = ChatSettings(database)
         self._cache = AnimeCache(database)
         self._privacy = Privacy(database)
+        self._cooldowns = Cooldowns(database)
         self._closed = False
 
     @classmethod
@@ -74,3 +76,9 @@ class Storage(StoreFacade):
     def path(self) -> str:
         """The database file (or ``:memory:``)."""
         return self.database.path
+
+    async def take_cooldown(
+        self, person_id: int, action: str, interval: float, burst: int
+    ) -> float:
+        """See :meth:`Cooldowns.take_cooldown` (shared by every process on this file)."""
+        return await self._cooldowns.take_cooldown(person_id, action, interval, burst)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from bot.lists import AnimeList, AnimeListEntry
 from bot.service.ports import StoreStats, VoteMode, VoteOutcome
 from bot.storage import UnknownPerson
+from bot.storage.cooldowns import take_token
 from recommender.catalog import Anime
 
 __all__ = ["FakeStore"]
@@ -55,6 +56,8 @@ class FakeStore:
         self.batches: dict[int, _Batch] = {}
         self.votes: dict[tuple[int, int], int] = {}
         self.nsfw: dict[tuple[str, str], bool] = {}
+        #: (person, action) -> (tokens, stamp): the shared cool-down buckets.
+        self.cooldowns: dict[tuple[int, str], tuple[float, float]] = {}
         self.anime: dict[int, Anime] = {}
         self.anime_fetched_at: dict[int, datetime] = {}
 
@@ -221,6 +224,18 @@ class FakeStore:
             b: batch for b, batch in self.batches.items() if batch.person_id != person_id
         }
         self.votes = {k: v for k, v in self.votes.items() if k[0] != person_id}
+        self.cooldowns = {k: v for k, v in self.cooldowns.items() if k[0] != person_id}
+
+    async def take_cooldown(
+        self, person_id: int, action: str, interval: float, burst: int
+    ) -> float:
+        if interval <= 0:
+            return 0.0
+        self._need(person_id)
+        now = self._clock().timestamp()
+        tokens, wait = take_token(self.cooldowns.get((person_id, action)), now, interval, burst)
+        self.cooldowns[(person_id, action)] = (tokens, now)
+        return wait
 
     async def stats(self) -> StoreStats:
         return StoreStats(

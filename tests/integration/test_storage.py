@@ -508,6 +508,7 @@ async def _fill(store: AnyStore, telegram: str, page: str, mal: str, group: str)
     await store.toggle_vote("telegram", telegram, "card-" + telegram, telegram, 1)
     await store.toggle_vote("telegram", telegram, "card-" + telegram, telegram, 1, mode="toggle")
     await store.set_nsfw("telegram", telegram, True)  # their private chat (chat id = user id)
+    assert await store.take_cooldown(person, "link", 30.0, 2) == 0.0  # their /link bucket
     return person
 
 
