@@ -315,6 +315,10 @@ ME_CONNECT_HINT = "/connect gives a code to join another account to this one."
 EXPORT_DONE = "Everything I store about you: {rows:,} rows, in this JSON file."
 EXPORT_WRITTEN = "Everything I store about you ({rows:,} rows) is in {path}"
 EXPORT_NOTHING = "I have nothing stored about you, so there is nothing to export."
+#: Telegram: /connect, /me and /export in a group (``{command}``).
+TELEGRAM_PRIVATE_ONLY = (
+    "Send /{command} to me in a private chat: it is about you, not for the whole group."
+)
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "the terminal chat"}
 
 __all__ += [
@@ -338,4 +342,5 @@ __all__ += [
     "ME_TEXT",
     "ME_UNKNOWN",
     "PLATFORM_NAMES",
+    "TELEGRAM_PRIVATE_ONLY",
 ]

@@ -13,8 +13,8 @@ from typing import Any, cast
 
 import aiosqlite
 
+import bot.storage.identity_flow as flow
 from bot.service.ports import CodeIssue, ConnectLimits, ConnectOutcome, Identity, LinkedList
-from bot.storage import identity_flow as flow
 from bot.storage.connection import Database, timestamp, when
 from bot.storage.people import People
 

@@ -36,8 +36,10 @@ from bot.frontends.discord.buttons import (
 )
 from bot.frontends.discord.commands import build_commands
 from bot.frontends.discord.errors import AnimeTree
+from bot.frontends.discord.identity import identity_commands
 from bot.frontends.discord.reactions import apply_reaction
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 
 __all__ = ["AnimeBot", "DiscordFrontend", "configure_endpoints", "gateway_failure"]
 
@@ -86,11 +88,13 @@ class AnimeBot(discord.Client):
         settings: Settings,
         *,
         sync_commands: bool = False,
+        identity: IdentityService | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents.default())
         super().__init__(**options)
         self.service = service
+        self.identity = identity
         self.settings = settings
         self.sync_commands = sync_commands
         self.tree = AnimeTree(self)
@@ -101,7 +105,10 @@ class AnimeBot(discord.Client):
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""
-        for command in build_commands(self.service):
+        for command in [
+            *build_commands(self.service),
+            *identity_commands(self.service, self.identity),
+        ]:
             self.tree.add_command(command)
         self.add_dynamic_items(FeedbackButton, MoreButton, ForgetButton)
         if self.sync_commands:
@@ -143,9 +150,11 @@ class DiscordFrontend:
         token: str,
         *,
         sync_commands: bool = False,
+        identity: IdentityService | None = None,
         **options: Any,
     ) -> None:
         self.service = service
+        self.identity = identity
         self.settings = settings
         self.sync_commands = sync_commands
         self.client: AnimeBot | None = None
@@ -158,7 +167,11 @@ class DiscordFrontend:
         """Log in (fails fast on a bad token or an unreachable API), then connect in a task."""
         configure_endpoints(self.settings)
         client = AnimeBot(
-            self.service, self.settings, sync_commands=self.sync_commands, **self._options
+            self.service,
+            self.settings,
+            sync_commands=self.sync_commands,
+            identity=self.identity,
+            **self._options,
         )
         try:
             await client.login(self._token)

@@ -14,8 +14,8 @@ from typing import Any
 
 import asyncpg
 
+import bot.storage.identity_flow as flow
 from bot.service.ports import CodeIssue, ConnectLimits, ConnectOutcome, Identity, LinkedList
-from bot.storage import identity_flow as flow
 from bot.storage.postgres.connection import PgDatabase, aware
 from bot.storage.postgres.people import PgPeople
 
