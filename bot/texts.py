@@ -319,7 +319,7 @@ EXPORT_NOTHING = "I have nothing stored about you, so there is nothing to export
 TELEGRAM_PRIVATE_ONLY = (
     "Send /{command} to me in a private chat: it is about you, not for the whole group."
 )
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "the terminal chat"}
+PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "terminal user"}
 
 __all__ += [
     "CONNECT_ALREADY",

@@ -282,6 +282,8 @@ PG_TABLES = {
     "feedback",
     "chat_settings",
     "anime_cache",
+    "connect_codes",
+    "connect_attempts",
     "schema_migrations",
 }
 
