@@ -285,6 +285,10 @@ CONNECT_JOINED = (
     "setting of each chat. /me shows it all."
 )
 CONNECT_NO_LIST = "none linked yet"
+#: /connect <code> that worked, answered in a group (names no account there).
+CONNECT_JOINED_HERE = (
+    "Connected: your two accounts are now one person. /me, in a private chat, shows them."
+)
 CONNECT_WRONG = (
     "That is not a code I gave out. Check the digits, or send /connect on your other "
     "account for a new one ({left} {tries} left this hour)."
@@ -309,6 +313,8 @@ CONNECT_BAD_CODE = "A code is {digits} digits, e.g. /connect {example}"
 ME_TEXT = "You are one person on:\n{accounts}\nLinked list: {list}\n{votes} 👍/👎 given."
 ME_ACCOUNT = "  • {platform} {user_id} (since {since:%Y-%m-%d})"
 ME_LIST = "{username} ({source}, {entries:,} entries, linked {linked:%Y-%m-%d})"
+#: a linked list's source, as /me names it
+LIST_SOURCE_NAMES = {"mal": "MyAnimeList", "mal_xml": "MyAnimeList export", "anilist": "AniList"}
 ME_UNKNOWN = "I have nothing stored about you yet. /connect joins this account to another."
 ME_CONNECT_HINT = "/connect gives a code to join another account to this one."
 #: /export: the file (``{rows}`` rows stored about the person).
@@ -327,6 +333,7 @@ __all__ += [
     "CONNECT_CODE",
     "CONNECT_EXPIRED",
     "CONNECT_JOINED",
+    "CONNECT_JOINED_HERE",
     "CONNECT_NO_LIST",
     "CONNECT_OWN_CODE",
     "CONNECT_TOO_MANY_CODES",
@@ -336,6 +343,7 @@ __all__ += [
     "EXPORT_DONE",
     "EXPORT_NOTHING",
     "EXPORT_WRITTEN",
+    "LIST_SOURCE_NAMES",
     "ME_ACCOUNT",
     "ME_CONNECT_HINT",
     "ME_LIST",

@@ -86,8 +86,10 @@ class IdentityService:
 
     # ---- /connect ------------------------------------------------------------------------------
 
-    async def connect(self, user: UserRef, text: str = "") -> str:
+    async def connect(self, user: UserRef, text: str = "", *, public: bool = False) -> str:
         """``/connect``: a new code; ``/connect <code>``: join this account to the code's.
+
+        ``public``: answered where others read it (a group): a join names no account.
 
         Raises:
             InvalidInput: a malformed, wrong, expired, used or own code, accounts already
@@ -106,6 +108,8 @@ class IdentityService:
         match outcome.result:
             case "joined":
                 assert outcome.person_id is not None
+                if public:
+                    return texts.CONNECT_JOINED_HERE
                 return await self._joined(outcome.person_id)
             case "wrong":
                 left = outcome.failures_left
@@ -160,7 +164,7 @@ class IdentityService:
         listed = (
             texts.ME_LIST.format(
                 username=linked.username,
-                source=linked.source,
+                source=texts.LIST_SOURCE_NAMES.get(linked.source, linked.source),
                 entries=linked.entry_count,
                 linked=linked.linked_at,
             )

@@ -104,7 +104,7 @@ async def test_connect_joins_lists_and_votes_and_me_shows_them(
     assert person == tg and await store.feedback_for(tg) == {page.cards[0].anime_id: -1}
     me = await identity.me(DC)
     assert "Telegram 4242" in me and "Discord 777" in me
-    assert "Linked list: tg_list (mal, 1 entries" in me and "1 👍/👎 given" in me
+    assert "Linked list: tg_list (MyAnimeList, 1 entries" in me and "1 👍/👎 given" in me
     assert texts.ME_CONNECT_HINT not in me
     assert (await identity.me(UserRef("discord", "stranger"))) == texts.ME_UNKNOWN
 
@@ -147,6 +147,14 @@ async def test_too_many_tries_refuses_even_the_right_code(
     assert blocked == texts.CONNECT_TOO_MANY_TRIES.format(minutes=58)
     assert await identity.store.find_person("discord", "777") != await identity.store.find_person(
         "telegram", "4242"
+    )
+
+
+async def test_a_join_answered_in_a_group_names_no_account(identity: IdentityService) -> None:
+    code = code_in(await identity.connect(DC))
+    assert await identity.connect(TG, code, public=True) == texts.CONNECT_JOINED_HERE
+    assert await identity.store.find_person("telegram", "4242") == await identity.store.find_person(
+        "discord", "777"
     )
 
 

@@ -1,8 +1,9 @@
 """Telegram's /connect, /me and /export (one person across platforms).
 
-All three answer only in a private chat: a code, the accounts and the export are the
-person's own, and a Telegram bot cannot answer one member of a group privately. The
-export is sent as a JSON document.
+They answer in a private chat: a code, the accounts and the export are the person's
+own, and a Telegram bot cannot answer one member of a group privately. A code typed
+in a group is still redeemed at once (so nobody who read it there can use it), with
+an answer that names no account. The export is sent as a JSON document.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ class IdentityHandlers:
 
     async def connect(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = message_of(update)
-        _private_only(update, "connect")
-        await message.reply_text(await self.identity.connect(user_ref(update), arguments(message)))
+        code = arguments(message)
+        if not code:  # a new code: never shown in a group
+            _private_only(update, "connect")
+        group = not _private(update)
+        await message.reply_text(await self.identity.connect(user_ref(update), code, public=group))
 
     async def me(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         _private_only(update, "me")
@@ -69,7 +73,11 @@ class IdentityHandlers:
         )
 
 
-def _private_only(update: Update, command: str) -> None:
+def _private(update: Update) -> bool:
     chat = update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
+    return chat is None or chat.type == ChatType.PRIVATE
+
+
+def _private_only(update: Update, command: str) -> None:
+    if not _private(update):
         raise InvalidInput(TELEGRAM_PRIVATE_ONLY.format(command=command))
