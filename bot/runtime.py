@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -26,6 +27,7 @@ from bot.model_slot import ModelSlot
 from bot.retrain import Retrainer
 from bot.retrain.metadata import MetadataRefresher
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
 from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, PostgresStore, open_store
@@ -55,6 +57,12 @@ class Runtime:
     retrainer: Retrainer
     frontends: tuple[Frontend, ...]
     metadata: MetadataRefresher | None = None
+    identity: IdentityService | None = None
+
+    @property
+    def export_dir(self) -> Path:
+        """Where the terminal chat's /export writes."""
+        return self.settings.data_dir / "exports"
 
 
 def load_serving_model(settings: Settings) -> ModelSlot:
@@ -81,17 +89,23 @@ async def open_settings_store(settings: Settings) -> AnyStore:
 
 
 def build_frontends(
-    service: RecommendationService, settings: Settings, *, sync_commands: bool = False
+    service: RecommendationService,
+    settings: Settings,
+    *,
+    sync_commands: bool = False,
+    identity: IdentityService | None = None,
 ) -> tuple[Frontend, ...]:
     """One front end per platform whose token is set (Telegram first, then Discord)."""
     frontends: list[Frontend] = []
     telegram_token = Settings.secret(settings.telegram_token)
     if telegram_token:
-        frontends.append(TelegramFrontend(service, settings, telegram_token))
+        frontends.append(TelegramFrontend(service, settings, telegram_token, identity=identity))
     discord_token = Settings.secret(settings.discord_token)
     if discord_token:
         frontends.append(
-            DiscordFrontend(service, settings, discord_token, sync_commands=sync_commands)
+            DiscordFrontend(
+                service, settings, discord_token, sync_commands=sync_commands, identity=identity
+            )
         )
     return tuple(frontends)
 
@@ -135,6 +149,7 @@ async def open_runtime(
         service = RecommendationService(
             store, models, mal, anilist=anilist, page_size=settings.page_size, metadata=metadata
         )
+        identity = IdentityService(store)  # /connect, /me, /export: one for every front end
         retrainer = Retrainer(
             store,
             models,
@@ -147,6 +162,10 @@ async def open_runtime(
             lease=store.retrain_lease() if isinstance(store, PostgresStore) else None,
         )
         frontends = (
-            build_frontends(service, settings, sync_commands=sync_commands) if with_bots else ()
+            build_frontends(service, settings, sync_commands=sync_commands, identity=identity)
+            if with_bots
+            else ()
         )
-        yield Runtime(settings, store, http, models, service, retrainer, frontends, metadata)
+        yield Runtime(
+            settings, store, http, models, service, retrainer, frontends, metadata, identity
+        )

@@ -58,6 +58,8 @@ async def serve(
             return await serve_bots(runtime.frontends, schedule, watcher)
         print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
         quiet_logs_for_chat(verbose=verbose)
-        conversation = terminal_conversation(runtime.service, "local")
+        conversation = terminal_conversation(
+            runtime.service, "local", identity=runtime.identity, export_dir=runtime.export_dir
+        )
         await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
         return 0

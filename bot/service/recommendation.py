@@ -34,6 +34,7 @@ from bot.ratelimit import Cooldown, InFlight, KeyedLocks
 from bot.service.cooldowns import take_shared
 from bot.service.filters import parse_filters
 from bot.service.ports import ListFetcher, MetadataWanted, Site, Store, VoteMode
+from bot.service.private_chats import private_chats
 from bot.service.reasons import Taste, card_reason, title_in
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page
 from bot.service.wording import (
@@ -431,9 +432,10 @@ class RecommendationService:
         person = await self._known_person(user)
         if person is not None:
             async with self._person_locks(person):
-                # On Telegram a private chat's id is the user's id: that chat's settings are
-                # theirs and go too (elsewhere no chat has that id, so nothing else is touched).
-                await self.store.forget_person(person, chats=[(user.platform, user.user_id)])
+                # Every connected account goes, and their private chats' settings (on Telegram
+                # a private chat's id is the user's id; see bot.service.private_chats).
+                chats = private_chats(await self.store.identities_of(person))
+                await self.store.forget_person(person, [(user.platform, user.user_id), *chats])
         return texts.FORGOTTEN
 
     async def confirm_forget(self, user: UserRef, owner_user_id: str) -> str:

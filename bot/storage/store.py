@@ -26,6 +26,7 @@ from bot.storage.chat_settings import ChatSettings
 from bot.storage.connection import Clock, Database, utcnow
 from bot.storage.cooldowns import Cooldowns
 from bot.storage.facade import StoreFacade
+from bot.storage.identity import Identities
 from bot.storage.lists import Lists
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
@@ -47,7 +48,7 @@ class Storage(StoreFacade):
     def __init__(self, database: Database) -> None:
         """Use :meth:`open`; this only wires an already-migrated database."""
         self.database = database
-        self._people = People(database)
+        self._people = people = People(database)
         self._lists = Lists(database)
         self._suggestions = Suggestions(database)
         self._votes = Votes(database)
@@ -55,6 +56,7 @@ class Storage(StoreFacade):
         self._cache = AnimeCache(database)
         self._privacy = Privacy(database)
         self._cooldowns = Cooldowns(database)
+        self._identities = Identities(database, people)
         self._closed = False
 
     @classmethod

@@ -101,6 +101,7 @@ class RecordedCall:
     authorization: str | None
     at: float = 0.0
     status: list[int] = field(default_factory=list)  # the answer's status, once sent
+    files: dict[str, bytes] = field(default_factory=dict)  # multipart files: name -> bytes
 
 
 @dataclass(frozen=True)
@@ -562,10 +563,16 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         body: Any = None
+        files: dict[str, bytes] = {}
         if request.can_read_body:
             if request.content_type == "multipart/form-data":
                 form = await request.post()
                 body = json.loads(str(form["payload_json"]))
+                files = {
+                    str(getattr(v, "filename", k)): v.file.read()
+                    for k, v in form.items()
+                    if hasattr(v, "file")
+                }
             else:
                 body = await request.json()
         call = RecordedCall(
@@ -575,6 +582,7 @@ class FakeDiscord:
             body,
             request.headers.get("Authorization"),
             time.monotonic(),
+            files=files,
         )
         self.calls.append(call)
         parts = [unquote(p) for p in path.strip("/").split("/")]

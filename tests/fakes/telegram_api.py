@@ -598,6 +598,27 @@ class FakeTelegramApi:
         params["_message_id"] = msg["message_id"]
         return msg
 
+    async def _api_sendDocument(self, params: Json) -> Any:
+        """A file sent to a chat (``params["document"]``: its bytes, as multipart carried it)."""
+        chat_id = int(params["chat_id"])
+        data = params["document"]
+        msg: Json = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat(chat_id),
+            "from": self.bot_user,
+            "document": {
+                "file_id": f"sent-{len(self.calls)}",
+                "file_unique_id": f"sent-{len(self.calls)}",
+                "file_size": len(data) if isinstance(data, bytes) else 0,
+            },
+        }
+        if params.get("caption"):
+            msg["caption"] = params["caption"]
+        self.messages[(chat_id, msg["message_id"])] = msg
+        params["_message_id"] = msg["message_id"]
+        return msg
+
     async def _api_editMessageText(self, params: Json) -> Any:
         msg = self._stored(params)
         if msg.get("text") == params["text"] and msg.get("reply_markup") == params.get(

@@ -284,6 +284,8 @@ PG_TABLES = {
     "chat_settings",
     "anime_cache",
     "cooldowns",
+    "connect_codes",
+    "connect_attempts",
     "schema_migrations",
 }
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
+from bot.frontends.console.identity import ConsoleIdentity
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.identity import IdentityService
 from bot.service.replies import Page
 from bot.texts import (
     CHATTER,
@@ -47,12 +49,15 @@ class Conversation:
         chat: ChatRef,
         *,
         notify: Send | None = None,
+        identity: IdentityService | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         self.service = service
         self.user = user
         self.chat = chat
         self.last_page: Page | None = None
         self._notify = notify
+        self.identity = ConsoleIdentity(service, user, identity, export_dir)
 
     async def say(self, line: str) -> list[Reply]:
         """Handle one typed line; never raises for anything a person can type."""
@@ -96,6 +101,7 @@ class Conversation:
             "nsfw": self._nsfw,
             "forget": self._forget,
             "about": self._about,
+            **self.identity.handlers(),
         }
 
     async def _help(self, _rest: str) -> list[Reply]:

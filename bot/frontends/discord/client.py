@@ -39,9 +39,11 @@ from bot.frontends.discord.buttons import (
 )
 from bot.frontends.discord.commands import build_commands
 from bot.frontends.discord.errors import AnimeTree
+from bot.frontends.discord.identity import identity_commands
 from bot.frontends.discord.reactions import apply_reaction
 from bot.frontends.discord.sharding import Shards, shards_from_settings
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 
 __all__ = [
     "AnimeBot",
@@ -96,11 +98,13 @@ class AnimeBot(discord.Client):
         settings: Settings,
         *,
         sync_commands: bool = False,
+        identity: IdentityService | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents.default())
         super().__init__(**options)
         self.service = service
+        self.identity = identity
         self.settings = settings
         self.sync_commands = sync_commands
         self.tree = AnimeTree(self)
@@ -111,7 +115,10 @@ class AnimeBot(discord.Client):
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""
-        for command in build_commands(self.service):
+        for command in [
+            *build_commands(self.service),
+            *identity_commands(self.service, self.identity),
+        ]:
             self.tree.add_command(command)
         self.add_dynamic_items(FeedbackButton, MoreButton, ForgetButton)
         if self.sync_commands:
@@ -157,9 +164,11 @@ class DiscordFrontend:
         token: str,
         *,
         sync_commands: bool = False,
+        identity: IdentityService | None = None,
         **options: Any,
     ) -> None:
         self.service = service
+        self.identity = identity
         self.settings = settings
         self.sync_commands = sync_commands
         self.client: AnimeBot | None = None
@@ -178,7 +187,13 @@ class DiscordFrontend:
             kind = ShardedAnimeBot
             options.update(self.shards.client_options())
             log.info("discord: shards %s of %d", list(self.shards.ids), self.shards.count)
-        client = kind(self.service, self.settings, sync_commands=self.sync_commands, **options)
+        client = kind(
+            self.service,
+            self.settings,
+            sync_commands=self.sync_commands,
+            identity=self.identity,
+            **options,
+        )
         try:
             await client.login(self._token)
         except BaseException as error:

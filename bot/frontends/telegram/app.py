@@ -35,6 +35,7 @@ from bot.frontends.telegram.replies import Replies
 from bot.frontends.telegram.sending import FairRateLimiter
 from bot.frontends.telegram.webhook import WebhookConfig, webhook_config
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 
 __all__ = ["TelegramFrontend", "TokenRedactor", "file_base_url", "polling_failure"]
 
@@ -107,6 +108,7 @@ class TelegramFrontend:
         poll_timeout: float = 10.0,
         poll_interval: float = 0.0,
         max_retries: int = 3,
+        identity: IdentityService | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -135,7 +137,7 @@ class TelegramFrontend:
             .build()
         )
         replies = Replies(service, self.limiter)
-        CommandHandlers(service, replies).register(self.application)
+        CommandHandlers(service, replies, identity).register(self.application)
         ButtonHandlers(service, replies).register(self.application)
         self.application.add_error_handler(ErrorHandler(replies))
 

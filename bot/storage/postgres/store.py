@@ -17,6 +17,7 @@ from bot.storage.facade import StoreFacade
 from bot.storage.postgres.chats import PgAnimeCache, PgChatSettings, PgPrivacy
 from bot.storage.postgres.connection import PgDatabase, redact
 from bot.storage.postgres.cooldowns import PgCooldowns
+from bot.storage.postgres.identity import PgIdentities
 from bot.storage.postgres.lease import PgRetrainLease
 from bot.storage.postgres.lists import PgLists
 from bot.storage.postgres.people import PgPeople
@@ -37,7 +38,7 @@ class PostgresStore(StoreFacade):
     def __init__(self, database: PgDatabase) -> None:
         """Use :meth:`open`; this only wires an already-migrated database."""
         self.database = database
-        self._people = PgPeople(database)
+        self._people = people = PgPeople(database)
         self._lists = PgLists(database)
         self._suggestions = PgSuggestions(database)
         self._votes = PgVotes(database)
@@ -45,6 +46,7 @@ class PostgresStore(StoreFacade):
         self._cache = PgAnimeCache(database)
         self._privacy = PgPrivacy(database)
         self._cooldowns = PgCooldowns(database)
+        self._identities = PgIdentities(database, people)
         self._closed = False
 
     @classmethod
