@@ -112,9 +112,10 @@ def prepare(
         .withColumn("w", F.expr(weight_sql(params.policy)).cast("float"))
         .filter("w != 0")
     )
-    support = weighted.filter("w > 0").groupBy("row").count().toPandas()
+    support = weighted.filter("w > 0").groupBy("row").count().collect()
     per_row = np.zeros(len(ids), dtype=np.int64)
-    per_row[support["row"].to_numpy(dtype=np.int64)] = support["count"].to_numpy(dtype=np.int64)
+    for r in support:
+        per_row[int(r["row"])] = int(r["count"])
     model_rows = np.flatnonzero(per_row >= params.min_item_users)
     if len(model_rows) < 2:
         raise ValueError(f"fewer than 2 anime have >= {params.min_item_users} positive rows")

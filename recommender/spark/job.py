@@ -199,8 +199,9 @@ def train(spec: SparkSpec) -> Path:
         "spark_reg_param": spec.reg_param,
         "spark_alpha": spec.alpha,
     }
+    algorithm = params.algorithm.replace("+", "-")
     info = ModelInfo(
-        version=f"{now:%Y%m%dT%H%M%SZ}-{params.algorithm.replace('+', '-')}-spark-{fingerprint[:8]}",
+        version=f"{now:%Y%m%dT%H%M%SZ}-{algorithm}-spark-{fingerprint[:8]}",
         algorithm=params.algorithm,
         trained_at=now.isoformat(timespec="seconds"),
         n_users=data.n_users,
