@@ -35,7 +35,7 @@ test-slow: $(STAMP)
 test-docker: $(STAMP)
 	@command -v dockerd >/dev/null && command -v debootstrap >/dev/null || \
 		apt-get install -y --no-install-recommends docker.io debootstrap
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m 'slow and docker' tests/docker
+	$(BIN)/python -m pytest -q -rP -p no:cacheprovider -m 'slow and docker' tests/docker
 
 ## Speed and memory figures with same-run baselines.
 bench: $(STAMP)

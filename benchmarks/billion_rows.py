@@ -55,7 +55,15 @@ from recommender.train import train_model
 people, seed, train = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 catalog, _ = read_catalog(find_shipped_sample_dir() / "anime.csv.gz")
 started = time.perf_counter()
-inter, report = sample_stream(sys.stdin.buffer, people, seed, name="<generator pipe>")
+mark = [0]
+def on_block(rows, held):
+    if rows >= mark[0]:
+        rate = rows / max(time.perf_counter() - started, 1e-9)
+        print(f"stream: {rows:,} rows, {held:,} people held, {rate / 1e6:.2f}M rows/s",
+              file=sys.stderr, flush=True)
+        mark[0] = rows + 10_000_000
+inter, report = sample_stream(sys.stdin.buffer, people, seed, name="<generator pipe>",
+                              on_block=on_block)
 stream_seconds = time.perf_counter() - started
 hwm_stream = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
 # synthetic anime ids -> the catalogue's real ids, by first appearance in the stream

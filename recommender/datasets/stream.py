@@ -11,6 +11,7 @@ interactions per anime) come back in :class:`StreamReport`.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -40,9 +41,16 @@ class StreamReport:
 
 
 def sample_stream(
-    stream: IO[bytes], max_people: int, seed: int = 0, *, name: str = "input"
+    stream: IO[bytes],
+    max_people: int,
+    seed: int = 0,
+    *,
+    name: str = "input",
+    on_block: Callable[[int, int], None] | None = None,
 ) -> tuple[Interactions, StreamReport]:
     """Read an interactions CSV (header first) from ``stream``; keep ``max_people`` people.
+
+    ``on_block(rows_read, people_held)`` is called after each block (progress).
 
     Raises:
         SchemaError: the header is not an interactions header.
@@ -65,6 +73,8 @@ def sample_stream(
                 anime_rows = np.concatenate([anime_rows, grow])
             anime_rows += np.bincount(anime, minlength=len(anime_rows))
         sample.add(good)
+        if on_block is not None:
+            on_block(parser.rows_read, sample.people)
     reasons, rows_read = parser.finish()
     kept = sample.finish()
     if kept:

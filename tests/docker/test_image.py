@@ -112,6 +112,8 @@ def test_terminal_chat_answers_recommend_with_cards(
         stdin=b"/recommend\n",
     )  # fmt: skip
     out = done.stdout.decode()
+    print(f"$ printf '/recommend\\n' | docker run --rm -i -v {volume}:/data {image} animerec chat")
+    print(out)
     page = out.split("> /recommend", 1)[1]
     cards = re.findall(r"^ ?\d+\. \S", page, re.M)
     assert len(cards) >= 5, out
