@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: run test test-slow bench lint sample clean
+.PHONY: run test test-slow test-docker bench lint sample clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "animerec needs Python >= 3.11"'
@@ -29,6 +29,13 @@ test: lint
 ## Long tests: full evaluation across seeds, large files.
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+## Build the Dockerfile on a debootstrapped base in a private dockerd and run the image
+## (root; installs docker.io and debootstrap when missing). Slow: not part of `make test`.
+test-docker: $(STAMP)
+	@command -v dockerd >/dev/null && command -v debootstrap >/dev/null || \
+		apt-get install -y --no-install-recommends docker.io debootstrap
+	$(BIN)/python -m pytest -q -rP -p no:cacheprovider -m 'slow and docker' tests/docker
 
 ## Speed and memory figures with same-run baselines.
 bench: $(STAMP)

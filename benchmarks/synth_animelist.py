@@ -345,10 +345,15 @@ def write(spec: SynthSpec, out: Path, *, chunk_rows: int = 4_000_000, quiet: boo
     bad_at = np.sort(rng.integers(0, spec.rows + 1, size=spec.malformed))
     bad_kind = rng.integers(0, len(BAD_LINES), size=spec.malformed)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    to_stdout = str(out) == "-"  # stream to a pipe (benchmarks/billion_rows.py)
     tmp = out.with_name(out.name + ".part")
     started = time.perf_counter()
-    sink = pa.OSFile(str(tmp), "wb")
+    if to_stdout:
+        quiet = True
+        sink: Any = pa.PythonFile(sys.stdout.buffer, mode="w")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sink = pa.OSFile(str(tmp), "wb")
     stream: Any = pa.CompressedOutputStream(sink, "gzip") if out.suffix == ".gz" else sink
     schema = pa.schema(
         [
@@ -396,6 +401,9 @@ def write(spec: SynthSpec, out: Path, *, chunk_rows: int = 4_000_000, quiet: boo
                 )
     if stream is not sink:
         stream.close()
+    if to_stdout:
+        sys.stdout.buffer.flush()
+        return out
     sink.close()
     tmp.replace(out)
     if not quiet:
@@ -467,7 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anime", type=int, default=17_500, help="catalogue size")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--malformed", type=int, default=0, help="bad lines to add")
-    parser.add_argument("--out", type=Path, help="output (.csv or .csv.gz); default benchmarks/out")
+    parser.add_argument(
+        "--out", type=Path, help="output (.csv, .csv.gz, or - for stdout); default benchmarks/out"
+    )
     parser.add_argument("--force", action="store_true", help="regenerate even when cached")
     parser.add_argument("--fit", action="store_true", help="print constants fitted to shared data")
     parser.add_argument("--shared", type=Path, default=SHARED, help="shared data folder for --fit")
@@ -483,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         malformed=args.malformed,
     )
     out = args.out or default_path(spec)
+    if str(out) == "-":
+        write(spec, out)
+        return 0
     if out.exists() and not args.force:
         print(f"{out} exists (use --force to regenerate)")
         return 0

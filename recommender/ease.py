@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from recommender.errors import TrainingError
 
-__all__ = ["fit_ease", "gram", "prune_rows"]
+__all__ = ["ease_from_gram", "fit_ease", "gram", "prune_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,18 @@ def fit_ease(
     started = time.perf_counter()
     g = gram(x, threads=threads)
     log.debug("EASE Gram %s in %.1f s", g.shape, time.perf_counter() - started)
+    return ease_from_gram(g, lam, kappa, threads)
+
+
+def ease_from_gram(
+    g: NDArray[np.float32], lam: float = 200.0, kappa: float = 0.1, threads: int = 2
+) -> NDArray[np.float32]:
+    """:func:`fit_ease` from a Gram matrix ``XᵀX`` computed elsewhere (e.g. in Spark).
+
+    ``g`` (float32, items x items) is overwritten: it becomes the returned ``B``.
+    """
+    if g.shape[0] == 0:
+        raise TrainingError("EASE needs at least one item")
     diag = np.diag(g).copy()
     g[np.diag_indices_from(g)] += np.float32(lam) + np.float32(kappa) * diag
     started = time.perf_counter()

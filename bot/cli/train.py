@@ -50,6 +50,17 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         help="test users for the Recall@20 stored in the artifact (0 = skip the evaluation)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "--engine",
+        choices=("implicit", "spark"),
+        default="implicit",
+        help="spark: MLlib ALS + the EASE Gram in Spark, for data in a cluster (the spark extra)",
+    )
+    parser.add_argument("--master", default="local[2]", help="Spark master URL (--engine spark)")
+    parser.add_argument(
+        "--input",
+        help="--engine spark: ratings as Spark reads them (path or URL, CSV or Parquet)",
+    )
 
 
 def params_from_args(args: argparse.Namespace) -> TrainParams:
@@ -67,6 +78,10 @@ def params_from_args(args: argparse.Namespace) -> TrainParams:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train, evaluate (unless ``--eval-users 0``), write the artifact, point CURRENT at it."""
     progress = not args.quiet
+    if args.engine == "spark":
+        from bot.cli.train_spark import run_spark
+
+        return run_spark(args, settings, params_from_args(args))
     dataset = load_dataset(args.folder, ratings=args.ratings, anime=args.anime, progress=progress)
     if dataset.catalog is None:
         print("animerec train: no anime.csv found: pass --anime FILE", file=sys.stderr)

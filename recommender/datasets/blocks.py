@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -35,6 +35,7 @@ __all__ = [
     "ReadReport",
     "blocks",
     "column_values",
+    "line_blocks",
 ]
 
 BLOCK_BYTES = 8 << 20  # bytes of CSV text per pyarrow call (peak RSS ~ 6x this over output)
@@ -122,34 +123,42 @@ def blocks(path: Path, progress: ByteProgress) -> Iterator[pa.Buffer]:
     gz = raw.read(2) == b"\x1f\x8b"
     raw.seek(0)
     stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if gz else raw
-    buf = bytearray(BLOCK_BYTES)
     try:
         stream.readline()  # header (already parsed by read_header)
-        filled = 0  # bytes at the start of buf carried over from the previous block
-        eof = False
-        while not eof:
-            view = memoryview(buf)
-            while filled < len(buf):
-                got = stream.readinto(view[filled:])  # type: ignore[attr-defined]
-                if not got:
-                    eof = True
-                    break
-                filled += got
-            progress.to(raw.tell())
-            cut = buf.rfind(b"\n", 0, filled) + 1
-            if cut == 0 and not eof:  # one line longer than the buffer: use a bigger one
-                buf = buf + bytes(len(buf))
-                continue
-            if eof:
-                cut = filled
-            if cut > 64 or bytes(buf[:cut]).strip():
-                yield pa.py_buffer(view[:cut])
-            rest = filled - cut
-            buf[:rest] = buf[cut:filled]
-            filled = rest
+        yield from line_blocks(stream, lambda: progress.to(raw.tell()))
     finally:
         stream.close()
         raw.close()
+
+
+def line_blocks(
+    stream: IO[bytes], on_fill: Callable[[], None] | None = None
+) -> Iterator[pa.Buffer]:
+    """The rest of ``stream`` (a file or a pipe) in blocks of whole lines (see :func:`blocks`)."""
+    buf = bytearray(BLOCK_BYTES)
+    filled = 0  # bytes at the start of buf carried over from the previous block
+    eof = False
+    while not eof:
+        view = memoryview(buf)
+        while filled < len(buf):
+            got = stream.readinto(view[filled:])  # type: ignore[attr-defined]
+            if not got:
+                eof = True
+                break
+            filled += got
+        if on_fill is not None:
+            on_fill()
+        cut = buf.rfind(b"\n", 0, filled) + 1
+        if cut == 0 and not eof:  # one line longer than the buffer: use a bigger one
+            buf = buf + bytes(len(buf))
+            continue
+        if eof:
+            cut = filled
+        if cut > 64 or bytes(buf[:cut]).strip():
+            yield pa.py_buffer(view[:cut])
+        rest = filled - cut
+        buf[:rest] = buf[cut:filled]
+        filled = rest
 
 
 _NUMBER_RE = r"^[-+]?[0-9]+(\.0*)?$"

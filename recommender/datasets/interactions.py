@@ -45,7 +45,7 @@ from recommender.datasets.schemas import (
 from recommender.interactions import Interactions
 from recommender.types import LIST_STATUSES, Status
 
-__all__ = ["STATUS_CODES", "read_interactions"]
+__all__ = ["STATUS_CODES", "BlockParser", "read_interactions"]
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,72 @@ def _anime_filter(anime_ids: set[int]) -> Callable[[NDArray[np.int32]], NDArray[
     return search
 
 
+class BlockParser:
+    """Parses blocks of data lines of one interactions schema into validated columns.
+
+    :func:`read_interactions` feeds it a file's blocks; a streaming reader
+    (:mod:`recommender.datasets.stream`) feeds it blocks from a pipe. ``finish`` gives
+    the malformed rows per reason and the rows read.
+    """
+
+    def __init__(self, header: list[str], schema: str) -> None:
+        self.schema = schema
+        self.has_episodes = schema == ANIMELIST_2020 and "watched_episodes" in header
+        wanted = ["user_id", "anime_id", "rating"]
+        if schema == ANIMELIST_2020:
+            wanted.append("watching_status")
+        if self.has_episodes:
+            wanted.append("watched_episodes")
+        int_types = {
+            "user_id": pa.int32(),
+            "anime_id": pa.int32(),
+            "rating": pa.int16(),
+            "watching_status": pa.int16(),
+            "watched_episodes": pa.int32(),
+        }
+        self.reasons: dict[str, int] = {}
+        self.rows_read = 0
+        self._wrong_columns = 0
+        self._read = pacsv.ReadOptions(column_names=header, use_threads=True, block_size=1 << 20)
+        self._parse = pacsv.ParseOptions(quote_char=False, invalid_row_handler=self._on_invalid)
+        self._fast = pacsv.ConvertOptions(
+            column_types={c: int_types[c] for c in wanted},
+            include_columns=wanted,
+            null_values=[""],
+            strings_can_be_null=True,
+        )
+        self._slow = pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in wanted},
+            include_columns=wanted,
+            null_values=[""],
+            strings_can_be_null=True,
+        )
+
+    def _on_invalid(self, row: Any) -> str:
+        self._wrong_columns += 1
+        return "skip"
+
+    def parse(self, block: pa.Buffer) -> dict[str, NDArray[Any]]:
+        """The good rows of one block of whole lines, as output-typed columns."""
+        before = self._wrong_columns
+        try:
+            table = pacsv.read_csv(pa.BufferReader(block), self._read, self._parse, self._fast)
+        except pa.ArrowInvalid:
+            # Some value in this block is not an int: re-parse it as text and cast with
+            # masks. Forget the wrong-column rows the failed pass counted (they recur).
+            self._wrong_columns = before
+            table = pacsv.read_csv(pa.BufferReader(block), self._read, self._parse, self._slow)
+        self.rows_read += table.num_rows
+        return _validate(table, self.schema, self.has_episodes, self.reasons)
+
+    def finish(self) -> tuple[dict[str, int], int]:
+        """Malformed rows per reason (wrong column counts included) and all rows read."""
+        reasons = dict(self.reasons)
+        if self._wrong_columns:
+            reasons[WRONG_COLUMNS] = self._wrong_columns
+        return reasons, self.rows_read + self._wrong_columns
+
+
 def read_interactions(
     path: Path, *, progress: bool = True, anime_ids: set[int] | None = None
 ) -> tuple[Interactions, ReadReport]:
@@ -194,59 +260,15 @@ def read_interactions(
             f"{path}: this is a {schema} file, not interactions; interaction headers: "
             "user_id,anime_id,rating,watching_status[,watched_episodes] or user_id,anime_id,rating"
         )
-    has_episodes = schema == ANIMELIST_2020 and "watched_episodes" in header
-    wanted = ["user_id", "anime_id", "rating"]
-    if schema == ANIMELIST_2020:
-        wanted.append("watching_status")
-    if has_episodes:
-        wanted.append("watched_episodes")
-    int_types = {
-        "user_id": pa.int32(),
-        "anime_id": pa.int32(),
-        "rating": pa.int16(),
-        "watching_status": pa.int16(),
-        "watched_episodes": pa.int32(),
-    }
-    reasons: dict[str, int] = {}
-    wrong_columns = 0
-
-    def on_invalid(row: Any) -> str:
-        nonlocal wrong_columns
-        wrong_columns += 1
-        return "skip"
-
-    read_opts = pacsv.ReadOptions(column_names=header, use_threads=True, block_size=1 << 20)
-    parse_opts = pacsv.ParseOptions(quote_char=False, invalid_row_handler=on_invalid)
-    fast = pacsv.ConvertOptions(
-        column_types={c: int_types[c] for c in wanted},
-        include_columns=wanted,
-        null_values=[""],
-        strings_can_be_null=True,
-    )
-    slow = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in wanted},
-        include_columns=wanted,
-        null_values=[""],
-        strings_can_be_null=True,
-    )
+    parser = BlockParser(header, schema)
     keep_anime = _anime_filter(anime_ids) if anime_ids is not None else None
     size = path.stat().st_size
     estimate = max(1024, (size * (6 if is_gzip(path) else 1)) // 16)
     out = _Grow(capacity=min(estimate, 1 << 31))
-    rows_read = 0
     bar = ByteProgress(path, progress)
     try:
         for block in blocks(path, bar):
-            before = wrong_columns
-            try:
-                table = pacsv.read_csv(pa.BufferReader(block), read_opts, parse_opts, fast)
-            except pa.ArrowInvalid:
-                # Some value in this block is not an int: re-parse it as text and cast with
-                # masks. Forget the wrong-column rows the failed pass counted (they recur).
-                wrong_columns = before
-                table = pacsv.read_csv(pa.BufferReader(block), read_opts, parse_opts, slow)
-            rows_read += table.num_rows
-            good = _validate(table, schema, has_episodes, reasons)
+            good = parser.parse(block)
             if keep_anime is not None:
                 hit = keep_anime(good["anime_ids"])
                 if not hit.all():
@@ -254,10 +276,8 @@ def read_interactions(
             out.append(good)
     finally:
         bar.close()
+    reasons, rows_read = parser.finish()
     interactions = out.finish()
-    if wrong_columns:
-        reasons[WRONG_COLUMNS] = wrong_columns
-    rows_read += wrong_columns
     bad = sum(reasons.values())
     report = ReadReport(rows_read, len(interactions), bad, reasons, path)
     logger.info("%s", report.summary())

@@ -33,6 +33,7 @@ __all__ = [
     "is_gzip",
     "open_bytes",
     "read_header",
+    "schema_of_header",
 ]
 
 # ---- schemas -------------------------------------------------------------------------------------
@@ -83,7 +84,12 @@ def read_header(path: Path) -> list[str]:
 
 def detect_schema(path: Path) -> str:
     """Which Kaggle file ``path`` is, from its header. Raises :class:`SchemaError`."""
-    cols = set(read_header(path))
+    return schema_of_header(read_header(path), str(path))
+
+
+def schema_of_header(header: list[str], name: str = "input") -> str:
+    """Which Kaggle file a normalised header is (``name`` for the error message)."""
+    cols = set(header)
     if {"user_id", "anime_id", "rating", "watching_status"} <= cols:
         return ANIMELIST_2020
     if {"user_id", "anime_id", "rating"} <= cols:
@@ -99,5 +105,5 @@ def detect_schema(path: Path) -> str:
     if {"status", "description"} <= cols:
         return STATUS_TABLE
     raise SchemaError(
-        f"{path}: unrecognised header {sorted(cols)}; accepted headers: {_ACCEPTED_HEADERS}"
+        f"{name}: unrecognised header {sorted(cols)}; accepted headers: {_ACCEPTED_HEADERS}"
     )

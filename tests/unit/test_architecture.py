@@ -216,6 +216,8 @@ LIBRARY_HOMES: dict[str, tuple[str, ...]] = {
     "telegram": ("bot.frontends.telegram",),
     "aiohttp": ("bot.frontends.discord",),
     "argparse": ("bot.cli",),
+    "pyspark": ("recommender.spark",),
+    "py4j": ("recommender.spark",),
 }
 
 
