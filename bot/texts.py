@@ -278,7 +278,11 @@ TOGETHER_TITLES_JOIN = " and "
 TOGETHER_NO_REASON = "a good fit for the whole group"
 TOGETHER_UNLINKED = (
     "{names} {verb} not linked a list, so these picks leave them out: "
-    "/link <mal_username> (or /link anilist:<name>), then join again."
+    "/link <mal_username> (or /link anilist:<name>), then try again."
+)
+TOGETHER_UNLINKED_YOU = (
+    "You have not linked a list, so these picks leave you out: "
+    "/link <mal_username> (or /link anilist:<name>), then try again."
 )
 TOGETHER_FETCH_FAILED = "Left out {name}: {reason}"
 TOGETHER_NOBODY = (
@@ -287,8 +291,8 @@ TOGETHER_NOBODY = (
 )
 TOGETHER_TOO_MANY = "A group page is for at most {count} people."
 TOGETHER_LOBBY = (
-    "Group picks! Tap \"I'm in\" to join (you need a linked list); {opener} taps "
-    "\"Pick now\" when everyone is in.\nIn: {names}"
+    'Group picks! Tap "I\'m in" to join (you need a linked list); {opener} taps '
+    '"Pick now" when everyone is in.\nIn: {names}'
 )
 TOGETHER_JOINED = "You're in."
 TOGETHER_ALREADY_IN = "You're in already."
@@ -298,29 +302,34 @@ TOGETHER_PICKING = "Picking for {names}..."
 TOGETHER_IM_IN = "I'm in"
 TOGETHER_PICK_NOW = "Pick now"
 TOGETHER_YOU = "you"
+TOGETHER_CONSOLE_USAGE = (
+    "Name the lists to pick for with yours: /together mal:<name> anilist:<name>"
+)
 
 __all__ += [
+    "TOGETHER_ALREADY_IN",
+    "TOGETHER_CONSOLE_USAGE",
+    "TOGETHER_FETCH_FAILED",
+    "TOGETHER_FOOTER",
     "TOGETHER_HEADER",
+    "TOGETHER_IM_IN",
+    "TOGETHER_JOINED",
+    "TOGETHER_LIKED",
+    "TOGETHER_LOBBY",
+    "TOGETHER_LOBBY_GONE",
+    "TOGETHER_MEMBER_REASON",
     "TOGETHER_NAMES_JOIN",
     "TOGETHER_NAMES_LAST",
-    "TOGETHER_FOOTER",
-    "TOGETHER_MEMBER_REASON",
+    "TOGETHER_NOBODY",
+    "TOGETHER_NOT_OPENER",
+    "TOGETHER_NO_REASON",
+    "TOGETHER_PICKING",
+    "TOGETHER_PICK_NOW",
     "TOGETHER_RATED",
-    "TOGETHER_LIKED",
     "TOGETHER_REASON_JOIN",
     "TOGETHER_TITLES_JOIN",
-    "TOGETHER_NO_REASON",
-    "TOGETHER_UNLINKED",
-    "TOGETHER_FETCH_FAILED",
-    "TOGETHER_NOBODY",
     "TOGETHER_TOO_MANY",
-    "TOGETHER_LOBBY",
-    "TOGETHER_JOINED",
-    "TOGETHER_ALREADY_IN",
-    "TOGETHER_LOBBY_GONE",
-    "TOGETHER_NOT_OPENER",
-    "TOGETHER_PICKING",
-    "TOGETHER_IM_IN",
-    "TOGETHER_PICK_NOW",
+    "TOGETHER_UNLINKED",
+    "TOGETHER_UNLINKED_YOU",
     "TOGETHER_YOU",
 ]

@@ -95,18 +95,19 @@ def aggregate(z: NDArray[np.float64], how: str) -> NDArray[np.float64]:
     """Group scores of each column of the members x anime z-score matrix (higher first)."""
     if z.shape[1] == 0:
         return np.zeros(0, dtype=np.float64)
+    mean: NDArray[np.float64] = z.mean(axis=0)
+    low: NDArray[np.float64] = z.min(axis=0)
     if how == "average":
-        return z.mean(axis=0)
+        return mean
     if how == "least-misery":
-        return z.min(axis=0)
+        return low
     if how == "most-pleasure":
-        return z.max(axis=0)
+        high: NDArray[np.float64] = z.max(axis=0)
+        return high
     if how == "average+misery":
-        return (z.mean(axis=0) + z.min(axis=0)) / 2
+        return (mean + low) / 2
     if how == "average-without-misery":
-        mean = z.mean(axis=0)
-        misery = z.min(axis=0) < MISERY_Z
-        return np.where(misery, mean - (mean.max() - mean.min() + 1.0), mean)
+        return np.where(low < MISERY_Z, mean - (mean.max() - mean.min() + 1.0), mean)
     if how == "fair-turns":
         return _turns(z)
     raise ValueError(f"unknown aggregation {how!r}; choose from {', '.join(AGGREGATIONS)}")

@@ -122,7 +122,9 @@ def choose(result: dict[str, Any]) -> str:
         )
         if within:
             ok.append(how)
-    return max(ok or AGGREGATIONS, key=lambda a: sum(result[s]["methods"][a]["worst"] for s in sizes))
+    return max(
+        ok or AGGREGATIONS, key=lambda a: sum(result[s]["methods"][a]["worst"] for s in sizes)
+    )
 
 
 def run_groups(
@@ -168,7 +170,10 @@ def group_lines(result: dict[str, Any]) -> list[str]:
         f"users, franchise rules {'on' if result['franchise_rules'] else 'off'}; hits@10 per "
         "member (mean over members / worst-off member), averaged over groups",
         f"{'method':24s}"
-        + "".join(f" {'size ' + s + ' (' + str(v['groups']) + ')':>20s}" for s, v in result["sizes"].items()),
+        + "".join(
+            f" {'size ' + s + ' (' + str(v['groups']) + ')':>20s}"
+            for s, v in result["sizes"].items()
+        ),
     ]
     methods = list(next(iter(result["sizes"].values()))["methods"]) if result["sizes"] else []
     for name in methods:

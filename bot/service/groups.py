@@ -157,9 +157,7 @@ class GroupPicks:
 
     # ---- the page ----------------------------------------------------------------------------
 
-    async def together(
-        self, chat: ChatRef, members: Sequence[Member], also: str = ""
-    ) -> GroupPage:
+    async def together(self, chat: ChatRef, members: Sequence[Member], also: str = "") -> GroupPage:
         """The group page for chat ``members`` plus the site names in ``also``."""
         service = self._service
         names = split_names(also)
@@ -187,35 +185,35 @@ class GroupPicks:
                     raise InvalidInput(texts.LINK_NEEDS_CLIENT_ID)
                 fetched = await fetcher.fetch_list(username)
             except AnimeBotError as error:
-                failed.append(texts.TOGETHER_FETCH_FAILED.format(name=raw, reason=error.user_message))
+                failed.append(
+                    texts.TOGETHER_FETCH_FAILED.format(name=raw, reason=error.user_message)
+                )
                 continue
             entries = [e.to_list_entry() for e in fetched.entries]
             scores = {e.anime_id: e.score for e in entries if e.score > 0}
-            tastes.append(
-                _Taste(Member(username), None, entries, scores, frozenset(), frozenset())
-            )
+            tastes.append(_Taste(Member(username), None, entries, scores, frozenset(), frozenset()))
         if not tastes:
             raise InvalidInput(" ".join([texts.TOGETHER_NOBODY, *failed]))
         model = service.models.current
-        filters = Filters(
-            allow_nsfw=await service.store.nsfw_allowed(chat.platform, chat.chat_id)
-        )
+        filters = Filters(allow_nsfw=await service.store.nsfw_allowed(chat.platform, chat.chat_id))
         picks = await asyncio.to_thread(_score, model, tastes, filters, service.page_size)
         cards = self._cards(model, tastes, picks)
         batches: list[int] = []
+        ids = [c.anime_id for c in cards]
         for taste in tastes:
             if taste.person is not None:
-                batches.append(
-                    await service.store.record_suggestions(
-                        taste.person, chat.platform, chat.chat_id,
-                        [c.anime_id for c in cards], "similar",
-                    )  # fmt: skip
+                batch = await service.store.record_suggestions(
+                    taste.person, chat.platform, chat.chat_id, ids, "similar"
                 )
+                batches.append(batch)
         who = [t.member.name for t in tastes]
         footer = [texts.TOGETHER_FOOTER]
-        if unlinked:
-            verb = "has" if len(unlinked) == 1 else "have"
-            footer.append(texts.TOGETHER_UNLINKED.format(names=join_names(unlinked), verb=verb))
+        others = [n for n in unlinked if n != texts.TOGETHER_YOU]
+        if len(others) < len(unlinked):
+            footer.append(texts.TOGETHER_UNLINKED_YOU)
+        if others:
+            verb = "has" if len(others) == 1 else "have"
+            footer.append(texts.TOGETHER_UNLINKED.format(names=join_names(others), verb=verb))
         footer += failed
         page = Page(
             kind="together",
@@ -291,9 +289,7 @@ def _score(
     )
 
 
-def group_reason(
-    model: ServingModel, tastes: Sequence[_Taste], pick: GroupPick, title: str
-) -> str:
+def group_reason(model: ServingModel, tastes: Sequence[_Taste], pick: GroupPick, title: str) -> str:
     """``"Ann: because of X (9/10) · Bob: because of Y 👍"``, after the franchise's word."""
     catalog = model.catalog
     parts: list[str] = []

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
+from bot.frontends.console.together import together
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.groups import GroupPicks
 from bot.service.replies import Page
 from bot.texts import (
     CHATTER,
@@ -53,6 +55,7 @@ class Conversation:
         self.chat = chat
         self.last_page: Page | None = None
         self._notify = notify
+        self._groups: GroupPicks | None = None  # /together, made on first use
 
     async def say(self, line: str) -> list[Reply]:
         """Handle one typed line; never raises for anything a person can type."""
@@ -91,6 +94,7 @@ class Conversation:
             "more": self._more,
             "similar": self._similar,
             "next": self._next,
+            "together": self._together,
             "like": self._like,
             "dislike": self._dislike,
             "nsfw": self._nsfw,
@@ -143,6 +147,11 @@ class Conversation:
     async def _next(self, _rest: str) -> list[Reply]:
         page = await self.service.next_up(self.user, self.chat)
         return [await self._show(page)]
+
+    async def _together(self, rest: str) -> list[Reply]:
+        self._groups = self._groups or GroupPicks(self.service)
+        self.last_page = await together(self._groups, self.user, self.chat, rest)
+        return [self.last_page]
 
     async def _show(self, page: Page) -> Page:
         await self.service.cards_shown(

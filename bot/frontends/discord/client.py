@@ -37,6 +37,7 @@ from bot.frontends.discord.buttons import (
 from bot.frontends.discord.commands import build_commands
 from bot.frontends.discord.errors import AnimeTree
 from bot.frontends.discord.reactions import apply_reaction
+from bot.frontends.discord.together import install as install_together
 from bot.service import RecommendationService
 
 __all__ = ["AnimeBot", "DiscordFrontend", "configure_endpoints", "gateway_failure"]
@@ -104,6 +105,7 @@ class AnimeBot(discord.Client):
         for command in build_commands(self.service):
             self.tree.add_command(command)
         self.add_dynamic_items(FeedbackButton, MoreButton, ForgetButton)
+        install_together(self)  # /together and its lobby buttons
         if self.sync_commands:
             await self._sync()
 

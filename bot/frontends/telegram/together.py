@@ -150,4 +150,3 @@ class TogetherHandlers:
             return
         page_args: dict[str, Any] = {"rate_limit_args": PAGE} if self.replies.limiter else {}
         await self.replies.send_compact(context.bot, update, group.page, page_args, write)
-
