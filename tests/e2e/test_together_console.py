@@ -91,9 +91,7 @@ async def test_unknown_names_and_an_unlinked_me_are_told_and_the_picks_go_on(
 ) -> None:
     page = page_of(await conversation.say("/together mal:bob_mal mal:nobody_here"))
     assert page.header == "Picks for bob_mal together"
-    assert "You have not linked a list, so these picks leave you out: /link" in (
-        page.footer or ""
-    )
+    assert "You have not linked a list, so these picks leave you out: /link" in (page.footer or "")
     assert "Left out mal:nobody_here" in (page.footer or "")
     assert page.cards and not {c.anime_id for c in page.cards} & {e.anime_id for e in BOB}
 
