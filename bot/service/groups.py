@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from bot import texts
 from bot.errors import AnimeBotError, ExpiredSuggestion, InvalidInput, NotYours
 from bot.model_slot import ServingModel
+from bot.ratelimit import Cooldown
 from bot.service.reasons import title_in
 from bot.service.recommendation import ChatRef, RecommendationService, UserRef, parse_link_target
 from bot.service.replies import Card, Page
@@ -104,16 +105,19 @@ class GroupPicks:
     """``/together``: the lobby and the group page, over the recommendation service's
     store, model slot and list fetchers."""
 
-    def __init__(self, service: RecommendationService) -> None:
+    def __init__(self, service: RecommendationService, cooldown: Cooldown | None = None) -> None:
         self._service = service
         self._lobbies: OrderedDict[int, Lobby] = OrderedDict()
+        #: per chat: a page fetches up to :data:`MAX_ALSO` lists and folds in every member
+        self._cooldown = cooldown or Cooldown(interval=10.0, burst=4)
 
     # ---- the lobby ---------------------------------------------------------------------------
 
     def open_lobby(self, opener: Member, chat: ChatRef, also: str = "") -> Lobby:
         """A new lobby with its opener in it."""
         assert opener.user is not None
-        split_names(also)  # nothing to check yet; the names are fetched at "Pick now"
+        for name in split_names(also):  # a bad site prefix is refused now, not at "Pick now"
+            parse_link_target(name)
         lobby = Lobby(secrets.randbelow(2**40) + 1, chat, opener.user, also=also)
         lobby.joined[opener.user.user_id] = opener
         self._lobbies[lobby.lobby_id] = lobby
@@ -164,6 +168,7 @@ class GroupPicks:
         if len(names) > MAX_ALSO or len(members) + len(names) > MAX_MEMBERS:
             raise InvalidInput(texts.TOGETHER_TOO_MANY.format(count=MAX_MEMBERS))
         targets = [parse_link_target(n) for n in names]  # InvalidInput for a bad prefix
+        self._cooldown.hit(("together", chat.platform, chat.chat_id))
         tastes: list[_Taste] = []
         unlinked: list[str] = []
         seen_users: set[str] = set()

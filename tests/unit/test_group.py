@@ -154,3 +154,15 @@ async def test_the_lobby_opener_alone_picks_and_it_then_closes(
 def test_names_split_and_join() -> None:
     assert split_names(" mal:a, anilist:b  c,,") == ["mal:a", "anilist:b", "c"]
     assert join_names(["Ann"]) == "Ann" and join_names(["A", "B", "C"]) == "A, B and C"
+
+
+async def test_group_pages_are_rate_limited_per_chat(service: RecommendationService) -> None:
+    from bot.errors import TooManyRequests
+    from bot.ratelimit import Cooldown
+
+    await service.link(ANN, "ann_mal")
+    groups = GroupPicks(service, Cooldown(interval=60.0, burst=1))
+    await groups.together(ROOM, [Member("Ann", ANN)])
+    with pytest.raises(TooManyRequests):
+        await groups.together(ROOM, [Member("Ann", ANN)])
+    await groups.together(ChatRef("telegram", "-200"), [Member("Ann", ANN)])  # another chat
