@@ -166,3 +166,41 @@ async def test_group_pages_are_rate_limited_per_chat(service: RecommendationServ
     with pytest.raises(TooManyRequests):
         await groups.together(ROOM, [Member("Ann", ANN)])
     await groups.together(ChatRef("telegram", "-200"), [Member("Ann", ANN)])  # another chat
+
+
+def test_group_metrics_count_each_members_hits_and_the_worst_off(tiny_model: Recommender) -> None:
+    from recommender.group_eval import BASELINES, group_metrics
+
+    entries = [
+        [ListEntry(1, Status.COMPLETED, 9), ListEntry(2, Status.COMPLETED, 9)],
+        [ListEntry(6, Status.COMPLETED, 9), ListEntry(7, Status.COMPLETED, 9)],
+    ]
+    held = [np.asarray([3]), np.asarray([8])]
+    # popularity by hand: 9, then 3, then 1 (theirs), then 8 ...
+    ids = np.asarray([9, 3, 1, 8, 4], dtype=np.int64)
+    counts = np.asarray([50, 40, 30, 20, 10], dtype=np.int64)
+    out = group_metrics(tiny_model, entries, held, [2], popularity=(counts, ids), seed=0)
+    cell = out["2"]
+    assert cell["groups"] == 1 and set(cell["methods"]) == {*AGGREGATIONS, *BASELINES}
+    # the popular page of 10 holds 9, 3, 8, 4: both members' held-out titles, 1 hit each
+    assert cell["methods"]["popular"] == {"mean": 1.0, "worst": 1.0}
+    for how in AGGREGATIONS:
+        m = cell["methods"][how]
+        assert 0 <= m["worst"] <= m["mean"] <= 1.0
+
+
+def test_the_shipped_choice_is_best_on_the_worst_off_within_5_percent_of_the_mean() -> None:
+    from recommender.group_eval import choose
+
+    def cell(**values: tuple[float, float]) -> dict[str, object]:
+        methods = {a: {"mean": 1.0, "worst": 0.1} for a in AGGREGATIONS}
+        methods.update(
+            {k.replace("_", "-"): {"mean": m, "worst": w} for k, (m, w) in values.items()}
+        )
+        return {"groups": 10, "methods": methods}
+
+    # least misery helps the worst-off most but loses 10% of the mean: not shipped
+    result = {"2": cell(least_misery=(0.9, 0.5), fair_turns=(0.96, 0.3))}
+    assert choose(result) == "fair-turns"
+    result = {"2": cell(fair_turns=(0.96, 0.3)), "3": cell(fair_turns=(0.5, 0.9))}
+    assert choose(result) == "average"  # fair-turns loses half the mean at size 3 (first best)
