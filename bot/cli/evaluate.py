@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         help="skip the franchise evaluation (pages as shown, rules off and on)",
     )
     parser.add_argument(
-        "--groups", help="group picks instead: random groups of these sizes, e.g. 2,3,5"
+        "--groups",
+        type=group_sizes,
+        help="group picks instead: random groups of these sizes, e.g. 2,3,5",
     )
 
 
@@ -126,17 +128,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _groups(args: argparse.Namespace, interactions: Any, catalog: Any, say: Any) -> int:
-    """``--groups``: the group evaluation (:mod:`recommender.group_eval`)."""
+def group_sizes(text: str) -> list[int]:
+    """``"2,3,5"`` -> ``[2, 3, 5]``; sizes from 2 to 10 (argparse reports the error)."""
     try:
-        sizes = sorted({int(s) for s in args.groups.split(",") if s.strip()})
+        sizes = sorted({int(s) for s in text.split(",") if s.strip()})
     except ValueError:
         sizes = []
-    if not sizes or min(sizes) < 2:
-        print("animerec evaluate: --groups takes sizes of 2 or more, e.g. 2,3,5", file=sys.stderr)
-        return 2
+    if not sizes or min(sizes) < 2 or max(sizes) > 10:
+        raise argparse.ArgumentTypeError("sizes from 2 to 10, comma-separated, e.g. 2,3,5")
+    return sizes
+
+
+def _groups(args: argparse.Namespace, interactions: Any, catalog: Any, say: Any) -> int:
+    """``--groups``: the group evaluation (:mod:`recommender.group_eval`)."""
     result = run_groups(
-        interactions, catalog, sizes, test_users=args.test_users, seed=args.seed, say=say
+        interactions, catalog, args.groups, test_users=args.test_users, seed=args.seed, say=say
     )
     print(json.dumps(result) if args.json else "\n".join(group_lines(result)))
     return 0

@@ -204,3 +204,14 @@ def test_the_shipped_choice_is_best_on_the_worst_off_within_5_percent_of_the_mea
     assert choose(result) == "fair-turns"
     result = {"2": cell(fair_turns=(0.96, 0.3)), "3": cell(fair_turns=(0.5, 0.9))}
     assert choose(result) == "average"  # fair-turns loses half the mean at size 3 (first best)
+
+
+def test_evaluate_takes_group_sizes_from_2_to_10() -> None:
+    import argparse
+
+    from bot.cli.evaluate import group_sizes
+
+    assert group_sizes("5, 2,3,2") == [2, 3, 5]
+    for bad in ("1,2", "2,x", "", "11"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            group_sizes(bad)
