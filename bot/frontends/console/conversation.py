@@ -16,9 +16,11 @@ from pathlib import Path
 
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
+from bot.frontends.console.identity import ConsoleIdentity
 from bot.frontends.console.together import together
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.groups import GroupPicks
+from bot.service.identity import IdentityService
 from bot.service.replies import Page
 from bot.texts import (
     CHATTER,
@@ -49,6 +51,8 @@ class Conversation:
         chat: ChatRef,
         *,
         notify: Send | None = None,
+        identity: IdentityService | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         self.service = service
         self.user = user
@@ -56,6 +60,7 @@ class Conversation:
         self.last_page: Page | None = None
         self._notify = notify
         self._groups: GroupPicks | None = None  # /together, made on first use
+        self.identity = ConsoleIdentity(service, user, identity, export_dir)
 
     async def say(self, line: str) -> list[Reply]:
         """Handle one typed line; never raises for anything a person can type."""
@@ -100,6 +105,7 @@ class Conversation:
             "nsfw": self._nsfw,
             "forget": self._forget,
             "about": self._about,
+            **self.identity.handlers(),
         }
 
     async def _help(self, _rest: str) -> list[Reply]:
