@@ -33,6 +33,7 @@ HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList tas
 /more                 the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
 /next                 the next entry of each franchise you rated well
+/together             group picks: whoever taps "I'm in" (or /together mal:a anilist:b)
 👍/👎 on a pick         steer your next page (press again to undo)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
@@ -50,6 +51,8 @@ DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /more [filters]       the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
 /next                 the next entry of each franchise you rated well
+/together [members] [also]  group picks for you and up to 5 members (also: mal:a anilist:b);
+                      no members: a lobby, whoever taps "I'm in" joins
 👍/👎 on a pick         steer your next page (buttons or reactions)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
@@ -68,6 +71,7 @@ CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /more                 the next page, no repeats
 /similar <anime>      titles like one you name (typos are fine)
 /next                 the next entry of each franchise you rated well
+/together mal:a anilist:b  group picks for you and these lists (fetched, not stored)
 +N / -N               👍/👎 card N: steer your next page (again to undo; or /like N, /dislike N)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
@@ -351,4 +355,74 @@ __all__ += [
     "ME_UNKNOWN",
     "PLATFORM_NAMES",
     "TELEGRAM_PRIVATE_ONLY",
+]
+
+# --- group picks (/together) ---
+TOGETHER_HEADER = "Picks for {names} together"
+TOGETHER_NAMES_JOIN = ", "
+TOGETHER_NAMES_LAST = " and "
+TOGETHER_FOOTER = "Each card says whom it is for. 👍/👎 counts for your own taste if you're in."
+#: one member's part of a card's reason
+TOGETHER_MEMBER_REASON = "{name}: because of {titles}"
+TOGETHER_RATED = "{title} ({score}/10)"
+TOGETHER_LIKED = "{title} 👍"
+TOGETHER_REASON_JOIN = " · "
+TOGETHER_TITLES_JOIN = " and "
+TOGETHER_NO_REASON = "a good fit for the whole group"
+TOGETHER_UNLINKED = (
+    "{names} {verb} not linked a list, so these picks leave them out: "
+    "/link <mal_username> (or /link anilist:<name>), then try again."
+)
+TOGETHER_UNLINKED_YOU = (
+    "You have not linked a list, so these picks leave you out: "
+    "/link <mal_username> (or /link anilist:<name>), then try again."
+)
+TOGETHER_FETCH_FAILED = "Left out {name}: {reason}"
+TOGETHER_NOBODY = (
+    "Nobody in this group has a list I can use. Link yours first: /link <mal_username> "
+    "(or /link anilist:<name>), or name lists: /together mal:<name> anilist:<name>."
+)
+TOGETHER_TOO_MANY = "A group page is for at most {count} people."
+TOGETHER_LOBBY = (
+    'Group picks! Tap "I\'m in" to join (you need a linked list); {opener} taps '
+    '"Pick now" when everyone is in.\nIn: {names}'
+)
+TOGETHER_JOINED = "You're in."
+TOGETHER_ALREADY_IN = "You're in already."
+TOGETHER_LOBBY_GONE = "That lobby has closed: start a new one with /together."
+TOGETHER_NOT_OPENER = "Only the person who opened this lobby can start the picks."
+TOGETHER_PICKING = "Picking for {names}..."
+TOGETHER_IM_IN = "I'm in"
+TOGETHER_PICK_NOW = "Pick now"
+TOGETHER_YOU = "you"
+TOGETHER_CONSOLE_USAGE = (
+    "Name the lists to pick for with yours: /together mal:<name> anilist:<name>"
+)
+
+__all__ += [
+    "TOGETHER_ALREADY_IN",
+    "TOGETHER_CONSOLE_USAGE",
+    "TOGETHER_FETCH_FAILED",
+    "TOGETHER_FOOTER",
+    "TOGETHER_HEADER",
+    "TOGETHER_IM_IN",
+    "TOGETHER_JOINED",
+    "TOGETHER_LIKED",
+    "TOGETHER_LOBBY",
+    "TOGETHER_LOBBY_GONE",
+    "TOGETHER_MEMBER_REASON",
+    "TOGETHER_NAMES_JOIN",
+    "TOGETHER_NAMES_LAST",
+    "TOGETHER_NOBODY",
+    "TOGETHER_NOT_OPENER",
+    "TOGETHER_NO_REASON",
+    "TOGETHER_PICKING",
+    "TOGETHER_PICK_NOW",
+    "TOGETHER_RATED",
+    "TOGETHER_REASON_JOIN",
+    "TOGETHER_TITLES_JOIN",
+    "TOGETHER_TOO_MANY",
+    "TOGETHER_UNLINKED",
+    "TOGETHER_UNLINKED_YOU",
+    "TOGETHER_YOU",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from bot.config import Settings
 from recommender.datasets import load_dataset
 from recommender.evaluate import ALL_MODELS, DEFAULT_MODEL, run_protocol
+from recommender.group_eval import group_lines, run_groups
 
 __all__ = ["add_arguments", "run"]
 
@@ -37,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         "--no-franchise",
         action="store_true",
         help="skip the franchise evaluation (pages as shown, rules off and on)",
+    )
+    parser.add_argument(
+        "--groups",
+        type=group_sizes,
+        help="group picks instead: random groups of these sizes, e.g. 2,3,5",
     )
 
 
@@ -99,6 +105,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if dataset.catalog is None:
         print("animerec evaluate: no anime.csv found: pass --anime FILE", file=sys.stderr)
         return 2
+    if args.groups:
+        return _groups(args, dataset.interactions, dataset.catalog, say)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if args.feedback_rounds > 0 and DEFAULT_MODEL not in models:
         models.append(DEFAULT_MODEL)
@@ -117,4 +125,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result, sort_keys=False))
     else:
         print(_table(result))
+    return 0
+
+
+def group_sizes(text: str) -> list[int]:
+    """``"2,3,5"`` -> ``[2, 3, 5]``; sizes from 2 to 10 (argparse reports the error)."""
+    try:
+        sizes = sorted({int(s) for s in text.split(",") if s.strip()})
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 2 or max(sizes) > 10:
+        raise argparse.ArgumentTypeError("sizes from 2 to 10, comma-separated, e.g. 2,3,5")
+    return sizes
+
+
+def _groups(args: argparse.Namespace, interactions: Any, catalog: Any, say: Any) -> int:
+    """``--groups``: the group evaluation (:mod:`recommender.group_eval`)."""
+    result = run_groups(
+        interactions, catalog, args.groups, test_users=args.test_users, seed=args.seed, say=say
+    )
+    print(json.dumps(result) if args.json else "\n".join(group_lines(result)))
     return 0

@@ -203,9 +203,10 @@ class ShownCards:
         self._write = write
         self._pending: dict[str, asyncio.Future[None]] = {}
 
-    def page(self, batch_id: int, chat: Any) -> PageCards:
-        """The writer for one page's cards, all in ``chat``."""
-        return PageCards(self, batch_id, chat)
+    def page(self, batch_id: int, chat: Any, write: WriteCards | None = None) -> PageCards:
+        """The writer for one page's cards, all in ``chat`` (``write``: instead of the
+        usual one, e.g. a group page's, which records every member's batch)."""
+        return PageCards(self, batch_id, chat, write)
 
     async def settled(self, message_id: str) -> None:
         """Return once the card on ``message_id`` is stored (at once if nothing is pending)."""
@@ -217,8 +218,11 @@ class ShownCards:
 class PageCards:
     """One page's card writes (see :class:`ShownCards`)."""
 
-    def __init__(self, owner: ShownCards, batch_id: int, chat: Any) -> None:
+    def __init__(
+        self, owner: ShownCards, batch_id: int, chat: Any, write: WriteCards | None = None
+    ) -> None:
         self._owner = owner
+        self._write = write or owner._write
         self._batch_id = batch_id
         self._chat = chat
         self._buffer: dict[int, str] = {}
@@ -236,7 +240,7 @@ class PageCards:
             while self._buffer:
                 batch, self._buffer = self._buffer, {}
                 try:
-                    await self._owner._write(self._batch_id, self._chat, batch)
+                    await self._write(self._batch_id, self._chat, batch)
                 finally:
                     self._release(batch)
         except BaseException:

@@ -85,11 +85,13 @@ class Votes:
 
         async def toggle(db: aiosqlite.Connection) -> VoteOutcome:
             cards = await cards_on(db, platform, chat_id, message_id, anime_id)
-            if len(cards) != 1:
+            if len({c.anime_id for c in cards}) != 1:
                 return VoteOutcome(None, False, 0)
-            card = cards[0]
-            if await person_of(db, platform, voter_user_id) != card.person_id:
-                return VoteOutcome(card.anime_id, False, 0)
+            # a group page carries one card per member: the voter's own, if any
+            voter = await person_of(db, platform, voter_user_id)
+            card = next((c for c in cards if c.person_id == voter), None)
+            if card is None:
+                return VoteOutcome(cards[0].anime_id, False, 0)
             rows = list(
                 await db.execute_fetchall(
                     "SELECT value FROM feedback"

@@ -189,9 +189,14 @@ class Harness:
         event = "MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE"
         await self.deliver(event, payload)
 
-    async def recommend(self, filters: str | None = None) -> list[dict[str, Any]]:
-        """/recommend as Alice; the card messages."""
-        _, messages = await self.slash("recommend", {"filters": filters} if filters else None)
+    async def recommend(
+        self, filters: str | None = None, *, dm: bool = False
+    ) -> list[dict[str, Any]]:
+        """/recommend as Alice (in the server channel, or ``dm``); the cards."""
+        where: dict[str, Any] = {"guild_id": None, "channel_id": DM_CHANNEL} if dm else {}
+        _, messages = await self.slash(
+            "recommend", {"filters": filters} if filters else None, **where
+        )
         return cards(messages)
 
 
@@ -225,7 +230,23 @@ async def settle() -> None:
 
 
 def cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m for m in messages if m["embeds"]]
+    """The cards of a page: each card message of a DM page; each embed of a compact page
+    (one message in a server channel), as that message with only the card's embed, and
+    its buttons (the last card's with "More") under ``_buttons`` (:func:`custom_ids`): a
+    press on it goes to the page's message."""
+    out = []
+    for message in messages:
+        if len(message["embeds"]) <= 1:
+            out += [message] if message["embeds"] else []
+            continue
+        ids = custom_ids(message)
+        for i, embed in enumerate(message["embeds"]):
+            aid = embed["url"].rstrip("/").split("/")[-1]
+            mine = [c for c in ids if c in (f"fb:u:{aid}", f"fb:d:{aid}")]
+            if i == len(message["embeds"]) - 1:
+                mine += [c for c in ids if c.startswith("more:")]
+            out.append({**message, "embeds": [embed], "_buttons": mine})
+    return out
 
 
 def text_of(messages: list[dict[str, Any]]) -> str:
@@ -237,6 +258,9 @@ def text_of(messages: list[dict[str, Any]]) -> str:
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
+    """The buttons of a message (of one card, for a card of a compact page)."""
+    if "_buttons" in message:
+        return list(message["_buttons"])
     return [c["custom_id"] for row in message["components"] for c in row["components"]]
 
 
@@ -281,7 +305,9 @@ async def test_a_page_is_a_private_summary_then_public_cards_with_buttons_and_re
     harness: Harness,
 ) -> None:
     await harness.start()
-    _, messages = await harness.slash("recommend", {"filters": "tv"})
+    _, messages = await harness.slash(
+        "recommend", {"filters": "tv"}, guild_id=None, channel_id=DM_CHANNEL
+    )  # a DM page: one message per card (a server channel's is compact, below)
     summary, *page = messages
     assert summary["flags"] & EPHEMERAL and not summary["embeds"]
     assert summary["content"].startswith("Popular, well-rated picks (filtered): 5 below.")
@@ -299,6 +325,25 @@ async def test_a_page_is_a_private_summary_then_public_cards_with_buttons_and_re
         assert reactions == {"👍", "👎"}
     assert custom_ids(page[-1])[-1] == f"more:{ALICE['id']}:tv"
     assert all(len(custom_ids(c)) == 2 for c in page[:-1])
+
+
+async def test_a_page_in_a_server_channel_is_one_message(harness: Harness) -> None:
+    await harness.start()
+    _, messages = await harness.slash("recommend")
+    summary, page = messages
+    assert summary["flags"] & EPHEMERAL and page["flags"] & EPHEMERAL == 0
+    assert len(page["embeds"]) == PAGE_SIZE and f"<@{ALICE['id']}>" in page["content"]
+    assert [e["title"].split(". ", 1)[0] for e in page["embeds"]] == [
+        str(n) for n in range(1, PAGE_SIZE + 1)
+    ]
+    labels = [
+        (c.get("label"), c["custom_id"]) for row in page["components"] for c in row["components"]
+    ]
+    for number, embed in enumerate(page["embeds"], 1):
+        aid = embed["url"].rstrip("/").split("/")[-1]
+        assert (str(number), f"fb:u:{aid}") in labels and (str(number), f"fb:d:{aid}") in labels
+    assert labels[-1][1] == f"more:{ALICE['id']}:"
+    assert not harness.fake.reactions  # reactions cannot say which card: buttons only
 
 
 async def test_more_button_pages_on_for_the_owner_only(harness: Harness) -> None:
@@ -329,7 +374,7 @@ async def test_a_strangers_votes_change_nothing(harness: Harness, store: Storage
 
 async def test_reaction_add_records_and_remove_undoes(harness: Harness, store: Storage) -> None:
     await harness.start()
-    page = await harness.recommend()
+    page = await harness.recommend(dm=True)  # reactions map to a card where it is a message
     liked, disliked = anime_id(page[1]), anime_id(page[2])
     await harness.react(page[1], "👍🏽", user=ALICE)  # any skin tone
     await harness.react(page[2], "👎", user=ALICE)
@@ -355,7 +400,7 @@ async def test_the_bots_own_reactions_are_ignored(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await harness.start()
-    page = await harness.recommend()
+    page = await harness.recommend(dm=True)
     votes: list[tuple[Any, ...]] = []
     real = harness.service.feedback
 
@@ -506,6 +551,7 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
     assert call.path == f"/applications/{fake.application_id}/guilds/{GUILD}/commands"
     names = {c["name"] for c in call.body}
     assert names == {
+        "together",
         "recommend",
         "more",
         "next",

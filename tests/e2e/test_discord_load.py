@@ -48,8 +48,8 @@ async def test_discord_py_keeps_within_the_buckets_and_every_card_arrives(
     harness: Harness, fake: FakeDiscord
 ) -> None:
     await harness.start()
-    first = await harness.recommend()
-    second = await harness.recommend()
+    first = await harness.recommend(dm=True)
+    second = await harness.recommend(dm=True)
     assert len(first) == len(second) == PAGE_SIZE
     followups = fake.calls_to("POST", "/webhooks/")
     assert len(followups) == 2 * PAGE_SIZE  # each card once: nothing lost, nothing doubled
@@ -63,7 +63,7 @@ async def test_a_press_is_stored_and_its_answer_is_the_acknowledgement(
     harness: Harness, fake: FakeDiscord, store: Storage, service: RecommendationService
 ) -> None:
     await harness.start()
-    page = await harness.recommend()
+    page = await harness.recommend(dm=True)
     aid = anime_id(page[1])
     payload = fake.press(page[1], f"fb:d:{aid}", user=ALICE)
     seen: list[dict[int, int]] = []

@@ -200,8 +200,12 @@ async def test_a_strangers_vote_changes_nothing(
     api: FakeTelegramApi, bot: TelegramFrontend, store: Storage
 ) -> None:
     await link_alice(api)
-    cards = await recommend(api, ALICE, in_chat=GROUP)
-    target = anime_of(cards[1])
+    mark = api.mark()
+    api.enqueue(api.command(ALICE, "/recommend", in_chat=GROUP))
+    sent = await api.wait_for("sendMessage", lambda p: "icks" in p["text"], since=mark)
+    page = api.sent_message(sent)  # a page in a group chat is one message (compact)
+    target = int(sent["reply_markup"]["inline_keyboard"][0][2]["callback_data"].split(":")[-1])
+    cards = [page, page]
 
     mark = api.mark()
     api.enqueue(api.press(BOB, cards[1], f"fb:d:{target}"))

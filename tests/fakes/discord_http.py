@@ -75,6 +75,7 @@ CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 
 AUTOCOMPLETE_RESULT = 8
 
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
+USER_OPTION = 6
 ATTACHMENT_OPTION = 11
 
 
@@ -126,6 +127,7 @@ class _Interaction:
     original: int | None = None  # the message id of the original response
     choices: list[dict[str, Any]] | None = None
     messages: list[int] = field(default_factory=list)  # every message it produced, in order
+    message_id: int | None = None  # a component's message (what UPDATE_MESSAGE edits)
 
 
 def _now() -> str:
@@ -340,7 +342,14 @@ class FakeDiscord:
             payload["user"] = user
         if message is not None:
             payload["message"] = message
-        self._interactions[token] = _Interaction(interaction_id, token, kind, channel_id, guild_id)
+        self._interactions[token] = _Interaction(
+            interaction_id,
+            token,
+            kind,
+            channel_id,
+            guild_id,
+            message_id=int(message["id"]) if message is not None else None,
+        )
         return payload
 
     def _command_id(self, name: str) -> str:
@@ -384,6 +393,10 @@ class FakeDiscord:
                 rendered.append(
                     {"name": option, "type": ATTACHMENT_OPTION, "value": str(attachment_id)}
                 )
+                continue
+            if isinstance(value, dict) and "username" in value:  # a user (make_user)
+                data.setdefault("resolved", {}).setdefault("users", {})[value["id"]] = value
+                rendered.append({"name": option, "type": USER_OPTION, "value": value["id"]})
                 continue
             entry = {"name": option, "type": OPTION_TYPES[type(value)], "value": value}
             if option == focused:
@@ -835,6 +848,11 @@ class FakeDiscord:
         }
         if kind == AUTOCOMPLETE_RESULT:
             interaction.choices = data.get("choices", [])
+            return _json(result)
+        if kind == UPDATE_MESSAGE and interaction.message_id in self.messages:
+            assert interaction.message_id is not None
+            self._apply_edit(self.messages[interaction.message_id], data)
+            interaction.messages.append(interaction.message_id)
             return _json(result)
         if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
             flags = (data.get("flags") or 0) & EPHEMERAL

@@ -210,11 +210,12 @@ class FakeStore:
             == (platform, str(chat_id), str(message_id))
             and (anime_id is None or card.anime_id == anime_id)
         ]
-        if len(cards) != 1:
+        if len({c.anime_id for c in cards}) != 1:
             return VoteOutcome(None, False, 0)
-        card = cards[0]
-        if self.identities.get((platform, str(voter_user_id))) != card.person_id:
-            return VoteOutcome(card.anime_id, False, 0)
+        voter = self.identities.get((platform, str(voter_user_id)))
+        card = next((c for c in cards if c.person_id == voter), None)
+        if card is None:
+            return VoteOutcome(cards[0].anime_id, False, 0)
         key = (card.person_id, card.anime_id)
         current = self.votes.get(key)
         if mode == "remove" or (mode == "toggle" and current == value):

@@ -307,6 +307,26 @@ async def test_toggle_vote_checks_the_card_and_its_owner_in_one_call(store: AnyS
     assert await store.feedback_for(alice) == {6: 1}
 
 
+async def test_a_group_card_counts_for_the_member_who_votes_and_no_one_else(
+    store: AnyStore,
+) -> None:
+    ann = await store.get_or_create_person("telegram", "ann")
+    bob = await store.get_or_create_person("telegram", "bob")
+    await store.get_or_create_person("telegram", "eve")  # known, but not in this group
+    for member in (ann, bob):  # a group page: one batch per member, one message
+        batch = await store.record_suggestions(member, "telegram", "g", [5, 6], "similar")
+        await store.attach_messages(batch, "telegram", "g", {5: "page", 6: "page"})
+
+    vote = store.toggle_vote
+    assert await vote("telegram", "g", "page", "eve", -1, anime_id=5) == VoteOutcome(5, False, 0)
+    assert await vote("telegram", "g", "page", "zed", -1, anime_id=5) == VoteOutcome(5, False, 0)
+    assert await vote("telegram", "g", "page", "bob", -1, anime_id=5) == VoteOutcome(5, True, -1)
+    assert await vote("telegram", "g", "page", "ann", 1, anime_id=6) == VoteOutcome(6, True, 1)
+    assert await store.feedback_for(bob) == {5: -1}
+    assert await store.feedback_for(ann) == {6: 1}
+    assert await vote("telegram", "g", "page", "ann", 1) == VoteOutcome(None, False, 0)  # which?
+
+
 async def test_a_burst_of_toggles_shares_commits_and_keeps_every_vote(
     store: AnyStore, backend: StoreBackend
 ) -> None:

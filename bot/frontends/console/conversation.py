@@ -17,7 +17,9 @@ from pathlib import Path
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
 from bot.frontends.console.identity import ConsoleIdentity
+from bot.frontends.console.together import together
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.groups import GroupPicks
 from bot.service.identity import IdentityService
 from bot.service.replies import Page
 from bot.texts import (
@@ -57,6 +59,7 @@ class Conversation:
         self.chat = chat
         self.last_page: Page | None = None
         self._notify = notify
+        self._groups: GroupPicks | None = None  # /together, made on first use
         self.identity = ConsoleIdentity(service, user, identity, export_dir)
 
     async def say(self, line: str) -> list[Reply]:
@@ -96,6 +99,7 @@ class Conversation:
             "more": self._more,
             "similar": self._similar,
             "next": self._next,
+            "together": self._together,
             "like": self._like,
             "dislike": self._dislike,
             "nsfw": self._nsfw,
@@ -149,6 +153,11 @@ class Conversation:
     async def _next(self, _rest: str) -> list[Reply]:
         page = await self.service.next_up(self.user, self.chat)
         return [await self._show(page)]
+
+    async def _together(self, rest: str) -> list[Reply]:
+        self._groups = self._groups or GroupPicks(self.service)
+        self.last_page = await together(self._groups, self.user, self.chat, rest)
+        return [self.last_page]
 
     async def _show(self, page: Page) -> Page:
         await self.service.cards_shown(

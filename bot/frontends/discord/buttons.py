@@ -27,7 +27,9 @@ from bot.frontends.common import (
     Pacer,
     PageCards,
     ShownCards,
+    WriteCards,
 )
+from bot.frontends.discord.compact import EMBEDS_PER_MESSAGE, compact_content, compact_embeds
 from bot.frontends.discord.errors import component_errors
 from bot.frontends.discord.render import BUTTONS, card_embed, page_intro, page_summary
 from bot.frontends.discord.replies import (
@@ -39,7 +41,7 @@ from bot.frontends.discord.replies import (
     user_ref,
 )
 from bot.service import ChatRef, RecommendationService, UserRef
-from bot.service.replies import FeedbackResult, Page
+from bot.service.replies import Card, FeedbackResult, Page
 
 if TYPE_CHECKING:
     from bot.frontends.discord.client import AnimeBot
@@ -50,8 +52,10 @@ __all__ = [
     "ForgetButton",
     "MoreButton",
     "card_view",
+    "compact_view",
     "forget_view",
     "reaction_pacer",
+    "send_compact",
     "send_page",
     "stored_then_answered",
 ]
@@ -220,16 +224,62 @@ def forget_view(user_id: int) -> discord.ui.View:
     return view
 
 
+def compact_view(cards: tuple[Card, ...], more: MoreButton | None = None) -> discord.ui.View:
+    """👍/👎 per card number (``1 👍``, ``1 👎``, ...; 25 buttons at most: 10 cards and More)."""
+    view = discord.ui.View(timeout=None)
+    for card in cards[:EMBEDS_PER_MESSAGE]:
+        for value in (1, -1):
+            button = FeedbackButton(value, card.anime_id)
+            button.item.label = str(card.number)
+            view.add_item(button)
+    if more is not None:
+        view.add_item(more)
+    return view
+
+
+async def send_compact(
+    service: RecommendationService,
+    interaction: discord.Interaction[Any],
+    page: Page,
+    write: WriteCards | None = None,
+) -> discord.WebhookMessage:
+    """The page as one public message (:mod:`.compact`) after the private summary; its
+    cards are reported through ``write`` (a group page's) or the usual way."""
+    await interaction.edit_original_response(content=page_summary(page))
+    owner = interaction.user.id
+    more = MoreButton(owner, page.filter_text) if page.kind == "recommend" and page.cards else None
+    lead = f"for <@{owner}>" if page.kind != "together" else ""
+    message = await interaction.followup.send(
+        content=compact_content(page, lead),
+        embeds=compact_embeds(page.cards),
+        view=compact_view(page.cards, more),
+        allowed_mentions=NOTHING_MENTIONED,
+        wait=True,
+    )
+    shown: ShownCards | None = getattr(interaction.client, "shown", None)
+    if shown is None:
+        shown = ShownCards(service.cards_shown)
+    cards = shown.page(page.batch_id, ChatRef(PLATFORM, str(interaction.channel_id)), write)
+    for card in page.cards[:EMBEDS_PER_MESSAGE]:
+        cards.add(card.anime_id, str(message.id))
+    await cards.close()
+    return message
+
+
 async def send_page(
     service: RecommendationService, interaction: discord.Interaction[Any], page: Page
 ) -> None:
-    """A page of cards: a private summary, then one public message per card.
+    """A page of cards: a private summary, then one public message per card (in a server
+    channel, one compact message: :func:`send_compact`).
 
     The summary edits the deferred answer first, so the cards after it can be
     public (the first followup after a defer would inherit its ephemerality). A
     recommend page's last card also gets "More". Each card is reported to the
     service as it is sent.
     """
+    if interaction.guild_id is not None and page.cards:  # 5 messages per 5 s per channel
+        await send_compact(service, interaction, page)
+        return
     await interaction.edit_original_response(content=page_summary(page))
     shown: ShownCards | None = getattr(interaction.client, "shown", None)
     if shown is None:

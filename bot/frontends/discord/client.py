@@ -42,6 +42,7 @@ from bot.frontends.discord.errors import AnimeTree
 from bot.frontends.discord.identity import identity_commands
 from bot.frontends.discord.reactions import apply_reaction
 from bot.frontends.discord.sharding import Shards, shards_from_settings
+from bot.frontends.discord.together import install as install_together
 from bot.service import RecommendationService
 from bot.service.identity import IdentityService
 
@@ -121,6 +122,7 @@ class AnimeBot(discord.Client):
         ]:
             self.tree.add_command(command)
         self.add_dynamic_items(FeedbackButton, MoreButton, ForgetButton)
+        install_together(self)  # /together and its lobby buttons
         if self.sync_commands:
             await self._sync()
 

@@ -28,6 +28,7 @@ from bot.frontends.common import throttled, vote_from_emoji
 from bot.frontends.telegram import render
 from bot.frontends.telegram.identity import IDENTITY_COMMANDS, IdentityHandlers
 from bot.frontends.telegram.replies import Replies
+from bot.frontends.telegram.together import TogetherHandlers
 from bot.frontends.telegram.updates import (
     PLATFORM,
     arguments,
@@ -60,6 +61,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("more", "the next page, no repeats"),
     ("similar", "titles like one you name: /similar <anime>"),
     ("next", "the next entry of each franchise you rated well"),
+    ("together", "group picks: a lobby to join, or /together mal:a anilist:b"),
     ("nsfw", "show or hide NSFW titles in this chat: /nsfw on|off"),
     ("forget", "delete everything stored about you"),
     ("about", "the model and what it has learnt"),
@@ -91,6 +93,7 @@ class CommandHandlers:
         only_new = filters.UpdateType.MESSAGE
         for command, callback in self.commands().items():
             app.add_handler(CommandHandler(command, callback, filters=only_new))
+        TogetherHandlers(self.service, self.replies).register(app)  # /together and its lobby
         upload = filters.Document.ALL & (
             filters.ChatType.PRIVATE | filters.CaptionRegex(r"^/(link|import)\b")
         )

@@ -96,10 +96,20 @@ def card_keyboard(anime_id: int, active: int = 0, more: str | None = None) -> In
 def with_vote(
     markup: InlineKeyboardMarkup | None, anime_id: int, active: int
 ) -> InlineKeyboardMarkup:
-    """A card's keyboard after a vote: the vote row rebuilt from the vote, the other rows (the
-    page's "More") kept as they were sent."""
-    rest = markup.inline_keyboard[1:] if markup is not None else ()
-    return InlineKeyboardMarkup([vote_row(anime_id, active), *rest])
+    """A card's keyboard after a vote: that anime's 👍/👎 ticked by the vote (on a compact
+    page, only its own buttons), every other button kept as it was sent."""
+    if markup is None:
+        return InlineKeyboardMarkup([vote_row(anime_id, active)])
+    up, down = BUTTONS.feedback(1, anime_id), BUTTONS.feedback(-1, anime_id)
+
+    def ticked(b: InlineKeyboardButton) -> InlineKeyboardButton:
+        if b.callback_data not in (up, down):
+            return b
+        on = active > 0 if b.callback_data == up else active < 0
+        base = b.text.removesuffix(" ✓")
+        return InlineKeyboardButton(f"{base} ✓" if on else base, callback_data=b.callback_data)
+
+    return InlineKeyboardMarkup([[ticked(b) for b in row] for row in markup.inline_keyboard])
 
 
 def suggestion_keyboard(suggestions: list[tuple[str, int]]) -> InlineKeyboardMarkup | None:

@@ -16,8 +16,8 @@ from telegram import Bot, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.frontends.common import PageCards, ShownCards, clip
-from bot.frontends.telegram import render
+from bot.frontends.common import PageCards, ShownCards, WriteCards, clip
+from bot.frontends.telegram import compact, render
 from bot.frontends.telegram.ordering import release_turn
 from bot.frontends.telegram.sending import PAGE, FairRateLimiter
 from bot.frontends.telegram.updates import chat_ref, message_of, user_id
@@ -75,6 +75,9 @@ class Replies:
         page_args: dict[str, Any] = {"rate_limit_args": PAGE} if self.limiter else {}
         async with self._hold(chat.id):
             release_turn()
+            if compact.is_group(chat.type):  # one message: the group's 20 a minute go far
+                await self.send_compact(bot, update, page, page_args)
+                return
             await bot.send_message(
                 chat.id,
                 render.page_intro(page),
@@ -88,6 +91,27 @@ class Replies:
                 await cards.abandon()
                 raise
             await cards.close()
+
+    async def send_compact(
+        self,
+        bot: Bot,
+        update: Update,
+        page: Page,
+        page_args: dict[str, Any],
+        write: WriteCards | None = None,
+    ) -> None:
+        """The page as one message (:mod:`.compact`); its cards are reported through
+        ``write`` (a group page's) or the usual way."""
+        chat = update.effective_chat
+        assert chat is not None
+        more = None
+        if page.kind == "recommend" and page.cards:
+            more = render.BUTTONS.more(user_id(update), page.filter_text)
+        _sent, shown = await compact.send_compact(bot, chat.id, page, more=more, **page_args)
+        cards = self.shown.page(page.batch_id, chat_ref(update), write)
+        for anime_id, message_id in shown.items():
+            cards.add(anime_id, message_id)
+        await cards.close()
 
     async def _send_cards(
         self, bot: Bot, update: Update, page: Page, cards: PageCards, page_args: dict[str, Any]

@@ -95,11 +95,13 @@ class PgVotes:
 
         async def toggle(conn: asyncpg.Connection) -> VoteOutcome:
             cards = await cards_on(conn, platform, chat_id, message_id, anime_id)
-            if len(cards) != 1:
+            if len({c.anime_id for c in cards}) != 1:
                 return VoteOutcome(None, False, 0)
-            card = cards[0]
-            if await person_of(conn, platform, voter_user_id) != card.person_id:
-                return VoteOutcome(card.anime_id, False, 0)
+            # a group page carries one card per member: the voter's own, if any
+            voter = await person_of(conn, platform, voter_user_id)
+            card = next((c for c in cards if c.person_id == voter), None)
+            if card is None:
+                return VoteOutcome(cards[0].anime_id, False, 0)
             await person_exists(conn, card.person_id, lock=True)
             found = await conn.fetchval(
                 "SELECT value FROM feedback"
