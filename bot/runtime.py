@@ -26,6 +26,7 @@ from bot.model_slot import ModelSlot
 from bot.retrain import Retrainer
 from bot.retrain.metadata import MetadataRefresher
 from bot.service import RecommendationService
+from bot.service.season import attach_season_source
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
 from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, open_store
@@ -132,6 +133,8 @@ async def open_runtime(
         service = RecommendationService(
             store, models, mal, anilist=anilist, page_size=settings.page_size, metadata=metadata
         )
+        # /season: the MAL API's season list with a client id, else AniList's (season.py)
+        attach_season_source(service, mal or anilist, site="MyAnimeList" if mal else "AniList")
         retrainer = Retrainer(
             store,
             models,

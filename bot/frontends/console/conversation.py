@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
+from bot.frontends.console.season import season_handlers
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.replies import Page
 from bot.texts import (
@@ -96,6 +97,7 @@ class Conversation:
             "nsfw": self._nsfw,
             "forget": self._forget,
             "about": self._about,
+            **season_handlers(self),
         }
 
     async def _help(self, _rest: str) -> list[Reply]:

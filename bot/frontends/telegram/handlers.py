@@ -27,6 +27,7 @@ from bot.errors import InvalidInput, NotAllowed, UnknownTitle
 from bot.frontends.common import throttled, vote_from_emoji
 from bot.frontends.telegram import render
 from bot.frontends.telegram.replies import Replies
+from bot.frontends.telegram.season import SEASON_MENU, season_commands
 from bot.frontends.telegram.updates import (
     PLATFORM,
     arguments,
@@ -58,6 +59,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("more", "the next page, no repeats"),
     ("similar", "titles like one you name: /similar <anime>"),
     ("next", "the next entry of each franchise you rated well"),
+    *SEASON_MENU,
     ("nsfw", "show or hide NSFW titles in this chat: /nsfw on|off"),
     ("forget", "delete everything stored about you"),
     ("about", "the model and what it has learnt"),
@@ -111,6 +113,7 @@ class CommandHandlers:
             "nsfw": self.nsfw,
             "forget": self.forget,
             "about": self.about,
+            **season_commands(self.service, self.replies),
         }
 
     # ---- commands ----------------------------------------------------------------------------
