@@ -283,6 +283,8 @@ SEASON_USAGE = "Name a season like this: /season 2020 fall (or just /season for 
 SEASON_FROM_CATALOGUE = "From the shipped catalogue: {why}."
 SEASON_OFFLINE = "no live anime source is set up here, so this is its newest season"
 SEASON_SOURCE_DOWN = "{site} did not answer, so this is the newest season the catalogue has"
+SEASON_SOURCE_DOWN_NAMED = "{site} did not answer, so these are the catalogue's anime of {season}"
+SEASON_OFFLINE_NAMED = "no live anime source is set up here"
 SEASON_NOT_IN_CATALOGUE = "{site} did not answer and the catalogue has nothing from {season}"
 SEASON_EMPTY_FOOTER = (
     "Nothing from that season passes the filters (or you have it all on your list)."
@@ -305,10 +307,12 @@ __all__ += [
     "SEASON_HEADER",
     "SEASON_NOT_IN_CATALOGUE",
     "SEASON_OFFLINE",
+    "SEASON_OFFLINE_NAMED",
     "SEASON_POPULAR_REASON",
     "SEASON_SEQUEL_LIKED_REASON",
     "SEASON_SEQUEL_REASON",
     "SEASON_SOURCE_DOWN",
+    "SEASON_SOURCE_DOWN_NAMED",
     "SEASON_STORY_REASON",
     "SEASON_USAGE",
 ]

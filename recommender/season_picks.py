@@ -39,6 +39,8 @@ NEIGHBOURS = 5
 #: weight of the within-season popularity prior added to the content score
 POPULARITY = 0.05
 _LEAD = 1000.0
+#: types that never lead as "the sequel" (a CM, a music video, a special)
+_NOT_MAIN = frozenset({"special", "music"})
 _WAITS = -1000.0
 
 
@@ -66,6 +68,7 @@ class _Signals:
     lead: list[tuple[int, int] | None]  # (rated-well earlier entry, its score)
     waits: NDArray[np.bool_]
     banned: NDArray[np.bool_]
+    family: NDArray[np.int64]  # the franchise of each candidate (one card per franchise)
     liked: list[Anime]
 
 
@@ -87,11 +90,16 @@ def _prequels_of(catalog: Catalog) -> dict[int, tuple[int, ...]]:
     return found
 
 
-def _earlier(fr: Franchises, anime: Anime, catalog: Catalog) -> set[int]:
+def _earlier(fr: Franchises, anime: Anime, catalog: Catalog, season: set[int]) -> set[int]:
     """What comes before ``anime``: the catalogue's prerequisites, the candidate's own
-    Prequel / Parent-story edges, and catalogue entries that list it as their Sequel."""
+    Prequel / Parent-story edges (to the catalogue or the season), and catalogue entries
+    that list it as their Sequel."""
     out = set(fr.prerequisites(anime.anime_id)) if anime.anime_id in fr else set()
-    out |= {t for kind, t in anime.relations if kind in EARLIER_LINKS and t in catalog}
+    out |= {
+        t
+        for kind, t in anime.relations
+        if kind in EARLIER_LINKS and (t in catalog or t in season) and t != anime.anime_id
+    }
     out |= set(_prequels_of(catalog).get(anime.anime_id, ()))
     return out
 
@@ -138,16 +146,25 @@ def _signals(
     lead: list[tuple[int, int] | None] = []
     waits = np.zeros(m, dtype=np.bool_)
     banned = np.zeros(m, dtype=np.bool_)
+    family = np.zeros(m, dtype=np.int64)
+    season = {a.anime_id for a in candidates}
     for i, a in enumerate(candidates):
-        earlier = _earlier(fr, a, catalog)
-        banned[i] = a.anime_id in fr and fr.franchise_of(a.anime_id) in banned_fr
+        earlier = _earlier(fr, a, catalog, season)
+        family[i] = (
+            fr.franchise_of(a.anime_id)
+            if a.anime_id in fr or not earlier
+            else fr.franchise_of(min(earlier))
+        )
+        banned[i] = int(family[i]) in banned_fr
         well = [(p, viewer.scores.get(p, 0)) for p in earlier if viewer.rated_well(p)]
-        if well:
+        if well and a.type.casefold() not in _NOT_MAIN:
             lead.append(max(well, key=lambda x: (x[1], fr.start(x[0]) or "", x[0])))
         else:
             lead.append(None)
             waits[i] = bool(earlier) and not any(p in viewer.seen for p in earlier)
-    return _Signals(content, source, genre_cos, story_cos, members, lead, waits, banned, mine)
+    return _Signals(
+        content, source, genre_cos, story_cos, members, lead, waits, banned, family, mine
+    )
 
 
 def season_scores(
@@ -201,7 +218,8 @@ def season_picks(
 
     ``catalog`` holds the person's titles and franchise structure (the candidates may be
     in it or not); nothing on their list, 👍'd, 👎'd or in ``exclude`` is picked, nor a
-    sequel waiting for its first part, nor anything of a franchise they dropped.
+    sequel waiting for its first part, nor anything of a franchise they dropped; one
+    card per franchise.
     """
     theirs = {e.anime_id for e in entries} | set(liked) | set(disliked) | set(exclude)
     candidates = [a for a in candidates if a.anime_id not in theirs]
@@ -212,11 +230,13 @@ def season_picks(
     order = np.lexsort((np.arange(len(candidates)), -score))
     scores = {e.anime_id: e.score for e in entries if e.score > 0}
     out: list[SeasonPick] = []
+    used: set[int] = set()
     for i in order.tolist():
         if len(out) >= n:
             break
-        if s.waits[i] or s.banned[i]:
+        if s.waits[i] or s.banned[i] or int(s.family[i]) in used:
             continue
+        used.add(int(s.family[i]))
         a = candidates[i]
         lead = s.lead[i]
         if lead is not None:

@@ -31,6 +31,7 @@ from bot.service.filters import parse_filters
 from bot.service.recommendation import ChatRef, RecommendationService, UserRef
 from bot.service.replies import Card, Page
 from recommender.catalog import Anime, Catalog
+from recommender.franchise_rules import asks_for_extras
 from recommender.season import SEASONS, Season, content_space, newest_season, season_anime
 from recommender.season_picks import SeasonPick, season_picks
 from recommender.types import Filters, ListEntry
@@ -174,7 +175,12 @@ class SeasonService:
         if wanted is not None:
             found = season_anime(catalog, wanted)
             if found:
-                return wanted, found, texts.SEASON_FROM_CATALOGUE.format(why=why)
+                named = (
+                    texts.SEASON_SOURCE_DOWN_NAMED.format(site=self.site, season=wanted)
+                    if self.source is not None
+                    else texts.SEASON_OFFLINE_NAMED
+                )
+                return wanted, found, texts.SEASON_FROM_CATALOGUE.format(why=named)
             if self.source is not None:
                 why = texts.SEASON_NOT_IN_CATALOGUE.format(site=self.site, season=wanted)
             else:
@@ -221,10 +227,13 @@ def _with_catalog(catalog: Catalog, live: Anime) -> Anime:
 
 
 def _passing(candidates: Sequence[Anime], filters: Filters) -> list[Anime]:
+    """The candidates that pass ``filters`` (music videos only when asked for)."""
+    if not asks_for_extras(filters.types):
+        candidates = [a for a in candidates if a.type.casefold() != "music"]
     if not candidates:
         return []
-    mask = Catalog(candidates).mask(filters)
-    return [a for a, ok in zip(Catalog(candidates), mask, strict=True) if ok]
+    table = Catalog(candidates)
+    return [a for a, ok in zip(table, table.mask(filters), strict=True) if ok]
 
 
 def _pick(

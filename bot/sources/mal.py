@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.myanimelist.net/v2"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_PAGE_SIZE = 1000
+#: the season list's largest page
+MAX_SEASON_PAGE = 500
 
 _USERNAME = re.compile(r"[A-Za-z0-9_-]{2,16}")
 
@@ -196,7 +198,7 @@ class MalClient:
 
     async def fetch_season(self, season: Season, *, max_pages: int = 3) -> list[Anime]:
         """The anime that started in ``season`` (``GET /anime/season/{year}/{season}``,
-        500 a page, at most ``max_pages``), most members first.
+        up to 500 a page, at most ``max_pages``), most members first.
 
         Raises:
             UpstreamRateLimited, UpstreamUnavailable.
@@ -204,7 +206,7 @@ class MalClient:
         url = f"{self._base_url}/anime/season/{season.year}/{season.name}"
         params: dict[str, str] | None = {
             "fields": MAL_SEASON_FIELDS,
-            "limit": "500",
+            "limit": str(min(MAX_SEASON_PAGE, self._page_size)),
             "nsfw": "true",
             "sort": "anime_num_list_users",
         }
