@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot import texts
 from bot.errors import AnimeBotError, InvalidInput, UpstreamUnavailable
@@ -268,10 +268,15 @@ _SERVICES: weakref.WeakKeyDictionary[RecommendationService, SeasonService] = (
 
 
 def attach_season_source(
-    service: RecommendationService, source: SeasonSource | None, *, site: str = "MyAnimeList"
+    service: RecommendationService,
+    source: SeasonSource | None,
+    *,
+    site: str = "MyAnimeList",
+    **options: Any,
 ) -> SeasonService:
-    """Make ``service``'s /season use ``source`` (the composition root calls this)."""
-    found = _SERVICES[service] = SeasonService(service, source, site=site)
+    """Make ``service``'s /season use ``source`` (the composition root calls this);
+    ``options`` go to :class:`SeasonService` (``ttl``, ``cooldown``, ``clock``, ``today``)."""
+    found = _SERVICES[service] = SeasonService(service, source, site=site, **options)
     return found
 
 

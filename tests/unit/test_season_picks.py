@@ -32,26 +32,58 @@ def old(anime_id: int, title: str, genres: tuple[str, ...], synopsis: str, **kw:
 
 CATALOG = Catalog(
     [
-        old(1, "Blade 1", ("Action", "Adventure"), SWORD, start="2015-04-01",
-            relations=(("Sequel", 2),)),
-        old(2, "Blade 2", ("Action", "Adventure"), SWORD, start="2017-04-01",
-            relations=(("Prequel", 1),)),
+        old(
+            1,
+            "Blade 1",
+            ("Action", "Adventure"),
+            SWORD,
+            start="2015-04-01",
+            relations=(("Sequel", 2),),
+        ),
+        old(
+            2,
+            "Blade 2",
+            ("Action", "Adventure"),
+            SWORD,
+            start="2017-04-01",
+            relations=(("Prequel", 1),),
+        ),
         old(3, "Love 3", ("Romance", "School"), LOVE, start="2016-01-10"),
-        old(4, "Quiet 4", ("Slice of Life",), "A quiet life by the sea with cats.", start="2016-07-01"),
-        old(5, "Mecha 5", ("Mecha", "Sci-Fi"), "Giant robots defend the colony ship.", start="2014-10-01"),
-        old(6, "Mecha 6", ("Mecha", "Sci-Fi"), "The colony ship robots return.", start="2019-01-01",
-            relations=(("Prequel", 5),)),
+        old(
+            4,
+            "Quiet 4",
+            ("Slice of Life",),
+            "A quiet life by the sea with cats.",
+            start="2016-07-01",
+        ),
+        old(
+            5,
+            "Mecha 5",
+            ("Mecha", "Sci-Fi"),
+            "Giant robots defend the colony ship.",
+            start="2014-10-01",
+        ),
+        old(
+            6,
+            "Mecha 6",
+            ("Mecha", "Sci-Fi"),
+            "The colony ship robots return.",
+            start="2019-01-01",
+            relations=(("Prequel", 5),),
+        ),
     ]
-)  # fmt: skip
+)
 #: the vocabulary needs words in 2+ synopses and at most 30% of them: some unrelated shows
 FILLER = [Anime(200 + i, f"Filler {i}", synopsis=f"Cooks bake bread {i}.") for i in range(10)]
 SPACE = ContentSpace([*CATALOG, *FILLER, old(7, "Love 7", ("Romance",), LOVE)])
 
 
-def new(anime_id: int, title: str, genres: tuple[str, ...], synopsis: str, members: int,
-        **kw: object) -> Anime:  # fmt: skip
-    return Anime(anime_id, title, genres=genres, synopsis=synopsis, members=members,
-                 start="2020-10-02", **kw)  # type: ignore[arg-type]  # fmt: skip
+def new(
+    anime_id: int, title: str, genres: tuple[str, ...], synopsis: str, members: int, **kw: object
+) -> Anime:
+    return Anime(
+        anime_id, title, genres=genres, synopsis=synopsis, members=members, start="2020-10-02", **kw
+    )  # type: ignore[arg-type]
 
 
 FALL = [
