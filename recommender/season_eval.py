@@ -105,8 +105,9 @@ def evaluate_season(
         "anime": len(in_season),
         "held_out_anime": len(set().union(*(h for _, h in users))) if users else 0,
     }
+    per: dict[str, list[float]] = {}
     for name, (content, franchise) in VARIANTS.items():
-        recalls = []
+        recalls = per[name] = []
         for inputs, held in users:
             score = season_scores(
                 catalog,
@@ -121,6 +122,10 @@ def evaluate_season(
             hits = sum(in_season[i].anime_id in held for i in order.tolist())
             recalls.append(hits / min(K, len(held)))
         result[name] = float(np.mean(recalls)) if recalls else float("nan")
+    diff = np.array(per["content + franchise"]) - np.array(per["popularity"])
+    result["gain_vs_popularity"] = float(diff.mean()) if len(diff) else float("nan")
+    # paired standard error of that gain, across test users
+    result["gain_se"] = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
     return result
 
 
@@ -147,9 +152,10 @@ def evaluate_seasons(
 
 def season_table(results: Sequence[Mapping[str, Any]]) -> str:
     """A markdown table of :func:`evaluate_seasons`."""
-    head = "| season | test users | season anime | " + " | ".join(VARIANTS) + " |"
-    lines = [head, "|" + "---|" * (3 + len(VARIANTS))]
+    head = "| season | test users | season anime | " + " | ".join(VARIANTS)
+    lines = [head + " | c+f − popularity (±1 SE) |", "|" + "---|" * (4 + len(VARIANTS))]
     for r in results:
         cells = " | ".join(f"{r[name]:.3f}" for name in VARIANTS)
-        lines.append(f"| {r['season']} | {r['users']} | {r['anime']} | {cells} |")
+        gain = f"{r['gain_vs_popularity']:+.3f} ± {r['gain_se']:.3f}"
+        lines.append(f"| {r['season']} | {r['users']} | {r['anime']} | {cells} | {gain} |")
     return "\n".join(lines)

@@ -516,6 +516,8 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
         "about",
         "nsfw",
         "help",
+        "backlog",
+        "season",
     }
     nsfw = next(c for c in call.body if c["name"] == "nsfw")
     assert int(nsfw["default_member_permissions"]) == MANAGE_GUILD

@@ -154,3 +154,20 @@ def test_the_evaluation_variants_differ_as_described() -> None:
     assert int(np.argmax(popularity)) == 2
     assert content[1] > content[2]  # New Love beats Big Hit on content
     assert franchise[3] < popularity[3]  # the waiting sequel sinks with the rules on
+
+
+def test_the_season_evaluation_holds_the_season_out_and_scores_each_variant() -> None:
+    from recommender.season_eval import evaluate_season, season_table
+
+    hits = [new(300 + i, f"Hit {i}", ("Comedy",), "Office jokes.", 10**6 - i) for i in range(12)]
+    catalog = Catalog([*CATALOG, *FILLER, *FALL, *hits])
+    before = [ListEntry(a, Status.COMPLETED, 9) for a in (1, 2, 3, 4, 5)]
+    later = ListEntry(400, Status.COMPLETED, 9)  # not in the catalogue's seasons: ignored
+    people = {u: [*before, later, ListEntry(101, Status.COMPLETED, 9)] for u in range(3)}
+    people[9] = before  # nothing in the season: not a test user
+    result = evaluate_season(catalog, people, Season(2020, 3))
+    assert (result["users"], result["anime"], result["held_out_anime"]) == (3, 18, 1)
+    assert result["content + franchise"] == 1.0 and result["franchise"] == 1.0
+    assert result["popularity"] == 0.0  # twelve bigger hits fill its top 10
+    assert result["gain_vs_popularity"] == 1.0 and result["gain_se"] == 0.0
+    assert "| Fall 2020 | 3 | 18 | 1.000 |" in season_table([result])
