@@ -37,7 +37,7 @@ __all__ = ["NEIGHBOURS", "POPULARITY", "SeasonPick", "season_picks", "season_sco
 #: liked titles summed per candidate
 NEIGHBOURS = 5
 #: weight of the within-season popularity prior added to the content score
-POPULARITY = 0.05
+POPULARITY = 5.0
 _LEAD = 1000.0
 #: types that never lead as "the sequel" (a CM, a music video, a special)
 _NOT_MAIN = frozenset({"special", "music"})

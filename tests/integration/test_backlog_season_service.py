@@ -144,7 +144,7 @@ def prequel(mal_id: int) -> dict[str, Any]:
 
 
 WINTER_2026 = [
-    media(605, "Big Slice", 500_000),
+    media(605, "Big Slice", 20_000),  # as popular as Love Again: taste decides
     media(604, "Romance 7 Next", 90_000, relations=prequel(7)),
     media(603, "Love Again", 20_000, genres=["Romance", "School"], description=LOVE),
     media(602, "Action 3 Next", 10_000, genres=["Action"], relations=prequel(3)),
