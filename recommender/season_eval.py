@@ -12,9 +12,11 @@ The protocol (``animerec evaluate --season``, docs/model.md "Season picks"):
    :data:`MIN_USERS` of them (newer seasons have too few interactions to measure);
 4. each variant ranks the season's anime; Recall@10 = hits in the top 10 / min(10, held out).
 
-Variants: content + franchise (what ``/season`` serves), content alone, franchise alone
-(the franchise lead, then popularity), and popularity within the season (MAL members,
-counted after the season: a generous baseline).
+Variants: content + franchise (what ``/season`` serves), content alone (with the
+popularity term), franchise alone (popularity plus the sequel bonus and the rules), and
+popularity within the season (MAL members, counted after the season: a generous
+baseline). Per season the table also gives the paired gain of content + franchise over
+popularity and its standard error across test users.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from recommender.catalog import Catalog
 from recommender.datasets.catalog import read_catalog
 from recommender.datasets.meta import parse_aired_2020, read_shared_meta
 from recommender.season import ContentSpace, Season, season_of
-from recommender.season_picks import POPULARITY, season_scores
+from recommender.season_picks import POPULARITY, SEQUEL_BONUS, season_scores
 from recommender.types import ListEntry, Status
 from recommender.weighting import DEFAULT_POLICY
 
@@ -86,6 +88,8 @@ def evaluate_season(
     season: Season,
     *,
     popularity: float = POPULARITY,
+    sequel_bonus: float = SEQUEL_BONUS,
+    variants: Mapping[str, tuple[bool, bool]] = VARIANTS,
 ) -> dict[str, Any]:
     """Recall@10 of each variant within ``season`` (see the module docstring)."""
     start = {a.anime_id: a.start for a in catalog}
@@ -106,7 +110,7 @@ def evaluate_season(
         "held_out_anime": len(set().union(*(h for _, h in users))) if users else 0,
     }
     per: dict[str, list[float]] = {}
-    for name, (content, franchise) in VARIANTS.items():
+    for name, (content, franchise) in variants.items():
         recalls = per[name] = []
         for inputs, held in users:
             score = season_scores(
@@ -117,6 +121,7 @@ def evaluate_season(
                 content=content,
                 franchise=franchise,
                 popularity=popularity,
+                sequel_bonus=sequel_bonus,
             )
             order = np.lexsort((np.arange(len(in_season)), -score))[:K]
             hits = sum(in_season[i].anime_id in held for i in order.tolist())

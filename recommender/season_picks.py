@@ -3,15 +3,18 @@
 Each candidate gets two signals (docs/model.md, "Season picks", measures them):
 
 * **franchise**: a sequel (or a later entry of a franchise) of something the person
-  rated well (:data:`~recommender.franchise_rules.RATED_WELL`, or 👍'd) leads the page,
-  the best-rated first; a sequel whose earlier entries the person has not seen waits for
-  its first part (left out of the page, last in :func:`season_scores`);
+  rated well (:data:`~recommender.franchise_rules.RATED_WELL`, or 👍'd) gets
+  :data:`SEQUEL_BONUS` (one within-season popularity SD), so it leads unless it is far
+  less watched than the rest (a hard lead measured worse: docs/model.md); a sequel whose
+  earlier entries the person has not seen waits for its first part (left out of the
+  page, last in :func:`season_scores`);
 * **content**: the cosine, in a :class:`~recommender.season.ContentSpace`, between the
   candidate and the person's positively weighted titles (list entries and 👍s, weights
   of :mod:`recommender.weighting`): the sum of the :data:`NEIGHBOURS` largest
-  ``weight x cosine``, plus a small popularity tie-break within the season. The
-  strongest of those titles is the reason ("same genres as X" when the genres carry the
-  match, else "a story like X").
+  ``weight x cosine``, z-scored within the season, plus :data:`POPULARITY` times the
+  z-scored log member count (within a season, what is watched is a strong signal: the
+  weight was measured). The strongest of those titles is the reason ("same genres as X"
+  when the genres carry the match, else "a story like X").
 
 A person with no positive signal gets the season by popularity.
 """
@@ -36,9 +39,10 @@ __all__ = ["NEIGHBOURS", "POPULARITY", "SeasonPick", "season_picks", "season_sco
 
 #: liked titles summed per candidate
 NEIGHBOURS = 5
-#: weight of the within-season popularity prior added to the content score
+#: weight of the within-season popularity (z-scored log members) against the content z-score
 POPULARITY = 5.0
-_LEAD = 1000.0
+#: what a sequel of a well-rated title adds to its score (one popularity SD: docs/model.md)
+SEQUEL_BONUS = 5.0
 #: types that never lead as "the sequel" (a CM, a music video, a special)
 _NOT_MAIN = frozenset({"special", "music"})
 _WAITS = -1000.0
@@ -178,11 +182,14 @@ def season_scores(
     content: bool = True,
     franchise: bool = True,
     popularity: float = POPULARITY,
+    sequel_bonus: float = SEQUEL_BONUS,
 ) -> NDArray[np.float64]:
     """One score per candidate (higher first), for the evaluation's variants: content and
     franchise as in the module docstring; with neither, popularity within the season."""
     s = _signals(catalog, space, candidates, entries, liked, disliked)
-    return _combine(s, content=content, franchise=franchise, popularity=popularity)
+    return _combine(
+        s, content=content, franchise=franchise, popularity=popularity, sequel_bonus=sequel_bonus
+    )
 
 
 def _z(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -191,14 +198,19 @@ def _z(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _combine(
-    s: _Signals, *, content: bool, franchise: bool, popularity: float = POPULARITY
+    s: _Signals,
+    *,
+    content: bool,
+    franchise: bool,
+    popularity: float = POPULARITY,
+    sequel_bonus: float = SEQUEL_BONUS,
 ) -> NDArray[np.float64]:
     pop = _z(np.log1p(s.members.astype(np.float64)))
     score = pop.copy()
     if content:
         score = _z(s.content) + popularity * pop
     if franchise:
-        lead = np.array([0.0 if x is None else _LEAD + x[1] / 10 for x in s.lead])
+        lead = np.array([0.0 if x is None else sequel_bonus + x[1] / 10 for x in s.lead])
         score = score + lead.reshape(score.shape) + np.where(s.waits | s.banned, _WAITS, 0.0)
     return score
 

@@ -165,7 +165,7 @@ def test_the_season_evaluation_holds_the_season_out_and_scores_each_variant() ->
     later = ListEntry(400, Status.COMPLETED, 9)  # not in the catalogue's seasons: ignored
     people = {u: [*before, later, ListEntry(101, Status.COMPLETED, 9)] for u in range(3)}
     people[9] = before  # nothing in the season: not a test user
-    result = evaluate_season(catalog, people, Season(2020, 3))
+    result = evaluate_season(catalog, people, Season(2020, 3), sequel_bonus=1000.0)  # leads
     assert (result["users"], result["anime"], result["held_out_anime"]) == (3, 18, 1)
     assert result["content + franchise"] == 1.0 and result["franchise"] == 1.0
     assert result["popularity"] == 0.0  # twelve bigger hits fill its top 10
