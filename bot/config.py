@@ -41,6 +41,20 @@ class Settings(BaseSettings):
         default="wss://gateway.discord.gg/", alias="DISCORD_GATEWAY_URL"
     )
     discord_sync_guild: int | None = Field(default=None, alias="DISCORD_SYNC_GUILD")
+    # --- replicas: Telegram webhook, Discord shards, a shared models folder ---
+    #: the public HTTPS URL Telegram posts updates to; unset = long polling (one process).
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_listen: str = Field(default="0.0.0.0", alias="TELEGRAM_WEBHOOK_LISTEN")
+    #: kept as text so a bad value is one start-up line (bot.frontends.telegram.webhook).
+    telegram_webhook_port: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_PORT")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    #: kept as text so a bad value is one start-up line (bot.frontends.discord.sharding).
+    discord_shard_count: str | None = Field(default=None, alias="DISCORD_SHARD_COUNT")
+    discord_shard_ids: str | None = Field(default=None, alias="DISCORD_SHARD_IDS")
+    #: seconds between looks at models/CURRENT for a version another replica made (0: never).
+    model_watch_every: float = Field(default=30.0, alias="ANIMEREC_MODEL_WATCH_EVERY", ge=0)
+    #: seconds between the retrain schedule's checks of the data volume.
+    retrain_check_every: float = Field(default=600.0, alias="ANIMEREC_RETRAIN_CHECK_EVERY", gt=0)
     data_dir: Path = Field(default=Path("var"), alias="ANIMEREC_DATA_DIR")
     db_location: str | None = Field(default=None, alias="ANIMEREC_DB")
     kaggle_dir: Path | None = Field(default=None, alias="ANIMEREC_KAGGLE_DIR")

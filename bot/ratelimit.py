@@ -1,15 +1,17 @@
-"""Per-key cool-downs for expensive commands; per-key locks keep one person's work in order."""
+"""Per-key cool-downs for expensive commands; per-key locks and in-flight counts keep one
+person's work in order."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 
 from bot.errors import TooManyRequests
 
-__all__ = ["Cooldown", "KeyedLocks"]
+__all__ = ["Cooldown", "InFlight", "KeyedLocks"]
 
 
 class Cooldown:
@@ -87,3 +89,35 @@ class _Held:
         assert self._lock is not None
         self._lock.release()
         self._owner._release_ref(self._key)
+
+
+class InFlight:
+    """Work under way per key, and a wait until a key has none (nothing kept for idle keys).
+
+    A vote is under way from the moment it arrives until it is stored; a page waits for
+    its person's votes, so a 👎 pressed just before "More" is in that page even when the
+    platform runs the two at once (Discord does).
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, tuple[int, asyncio.Event]] = {}
+
+    @contextlib.asynccontextmanager
+    async def running(self, key: Hashable) -> AsyncIterator[None]:
+        """Count ``key`` as busy within the block."""
+        count, idle = self._running.get(key, (0, asyncio.Event()))
+        self._running[key] = (count + 1, idle)
+        try:
+            yield
+        finally:
+            count, idle = self._running[key]
+            if count <= 1:
+                del self._running[key]
+                idle.set()
+            else:
+                self._running[key] = (count - 1, idle)
+
+    async def settled(self, key: Hashable) -> None:
+        """Return once nothing is under way for ``key`` (at once when nothing is)."""
+        while key in self._running:
+            await self._running[key][1].wait()

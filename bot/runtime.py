@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -26,10 +27,11 @@ from bot.model_slot import ModelSlot
 from bot.retrain import Retrainer
 from bot.retrain.metadata import MetadataRefresher
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 from bot.service.season import attach_season_source
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
-from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, open_store
+from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, PostgresStore, open_store
 from recommender.artifact import ArtifactError, load_current
 
 __all__ = [
@@ -56,6 +58,12 @@ class Runtime:
     retrainer: Retrainer
     frontends: tuple[Frontend, ...]
     metadata: MetadataRefresher | None = None
+    identity: IdentityService | None = None
+
+    @property
+    def export_dir(self) -> Path:
+        """Where the terminal chat's /export writes."""
+        return self.settings.data_dir / "exports"
 
 
 def load_serving_model(settings: Settings) -> ModelSlot:
@@ -82,17 +90,23 @@ async def open_settings_store(settings: Settings) -> AnyStore:
 
 
 def build_frontends(
-    service: RecommendationService, settings: Settings, *, sync_commands: bool = False
+    service: RecommendationService,
+    settings: Settings,
+    *,
+    sync_commands: bool = False,
+    identity: IdentityService | None = None,
 ) -> tuple[Frontend, ...]:
     """One front end per platform whose token is set (Telegram first, then Discord)."""
     frontends: list[Frontend] = []
     telegram_token = Settings.secret(settings.telegram_token)
     if telegram_token:
-        frontends.append(TelegramFrontend(service, settings, telegram_token))
+        frontends.append(TelegramFrontend(service, settings, telegram_token, identity=identity))
     discord_token = Settings.secret(settings.discord_token)
     if discord_token:
         frontends.append(
-            DiscordFrontend(service, settings, discord_token, sync_commands=sync_commands)
+            DiscordFrontend(
+                service, settings, discord_token, sync_commands=sync_commands, identity=identity
+            )
         )
     return tuple(frontends)
 
@@ -123,10 +137,13 @@ async def open_runtime(
         client_id = Settings.secret(settings.mal_client_id)
         mal = MalClient(http, client_id, settings.mal_api_base_url) if client_id else None
         anilist = AniListClient(http, settings.anilist_api_url)
+        # anime details (relations, cover art) for anime the catalog lacks: MAL's API with a
+        # client id, else AniList's (no key); both for serving and for retraining
+        fetch_anime = mal.fetch_anime if mal is not None else anilist.fetch_anime
         metadata = MetadataRefresher(
             store,
             models,
-            mal.fetch_anime if mal is not None else anilist.fetch_anime,
+            fetch_anime,
             per_minute=settings.live_meta_per_minute,
         )
         stack.push_async_callback(metadata.close)
@@ -135,16 +152,23 @@ async def open_runtime(
         )
         # /season: the MAL API's season list with a client id, else AniList's (season.py)
         attach_season_source(service, mal or anilist, site="MyAnimeList" if mal else "AniList")
+        identity = IdentityService(store)  # /connect, /me, /export: one for every front end
         retrainer = Retrainer(
             store,
             models,
             settings.layout.models_dir,
             base_folder=settings.kaggle_dir,
-            fetch_anime=mal.fetch_anime if mal is not None else None,
+            fetch_anime=fetch_anime,
             tolerance=settings.retrain_tolerance,
             work_dir=settings.data_dir,
+            # replicas over one PostgreSQL retrain one at a time; SQLite is one process
+            lease=store.retrain_lease() if isinstance(store, PostgresStore) else None,
         )
         frontends = (
-            build_frontends(service, settings, sync_commands=sync_commands) if with_bots else ()
+            build_frontends(service, settings, sync_commands=sync_commands, identity=identity)
+            if with_bots
+            else ()
         )
-        yield Runtime(settings, store, http, models, service, retrainer, frontends, metadata)
+        yield Runtime(
+            settings, store, http, models, service, retrainer, frontends, metadata, identity
+        )

@@ -5,7 +5,9 @@ has bots: both in one event loop, with the periodic retrain beside them. Exit co
 0 after SIGINT/SIGTERM; 2 when a bot cannot start (:class:`~bot.errors.StartupError`);
 1 when a started bot stops serving on its own (its connection ended for good): the
 others are stopped too and one log line names the bot and the cause, so a supervisor
-can restart or alert.
+can restart or alert. Beside the bots run the retrain schedule and, when given, the
+model watch (:mod:`bot.retrain.watch`: a new ``CURRENT`` another replica wrote is
+swapped in without a restart).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 
 from bot.errors import StartupError
 from bot.frontends import Frontend
-from bot.retrain import RetrainSchedule, retrain_schedule
+from bot.retrain import ModelWatcher, RetrainSchedule, retrain_schedule, watch_models
 
 __all__ = ["EXIT_FRONTEND_FAILED", "EXIT_STARTUP_ERROR", "serve_bots"]
 
@@ -29,7 +31,11 @@ EXIT_FRONTEND_FAILED = 1
 EXIT_STARTUP_ERROR = StartupError.exit_code
 
 
-async def serve_bots(frontends: Sequence[Frontend], schedule: RetrainSchedule) -> int:
+async def serve_bots(
+    frontends: Sequence[Frontend],
+    schedule: RetrainSchedule,
+    watcher: ModelWatcher | None = None,
+) -> int:
     """Start the bots, serve until a signal or a bot failing, stop the started ones in reverse."""
     stop = _stop_on_signals()
     started: list[Frontend] = []
@@ -39,7 +45,7 @@ async def serve_bots(frontends: Sequence[Frontend], schedule: RetrainSchedule) -
             await frontend.start()
             started.append(frontend)
             log.info("%s bot started", frontend.name)
-        failed = await _serve_until_stopped(started, schedule, stop)
+        failed = await _serve_until_stopped(started, schedule, stop, watcher)
     except StartupError as error:
         print(f"animerec: {error}", file=sys.stderr)
         return EXIT_STARTUP_ERROR
@@ -64,23 +70,30 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def _serve_until_stopped(
-    frontends: Sequence[Frontend], schedule: RetrainSchedule, stop: asyncio.Event
+    frontends: Sequence[Frontend],
+    schedule: RetrainSchedule,
+    stop: asyncio.Event,
+    watcher: ModelWatcher | None = None,
 ) -> bool:
-    """Run the retrain schedule and watch the bots until ``stop``; whether a bot failed."""
+    """Run the retrain schedule (and the model watch) and watch the bots until ``stop``;
+    whether a bot failed."""
     failed: list[str] = []
     watchers = [
         asyncio.create_task(_watch(frontend, stop, failed), name=f"watch-{frontend.name}")
         for frontend in frontends
     ]
-    job = asyncio.create_task(retrain_schedule(schedule, stop), name="retrain-schedule")
+    jobs = [asyncio.create_task(retrain_schedule(schedule, stop), name="retrain-schedule")]
+    if watcher is not None:
+        jobs.append(asyncio.create_task(watch_models(watcher, stop), name="model-watch"))
     try:
         await stop.wait()
     finally:
-        for task in (job, *watchers):
+        for task in (*jobs, *watchers):
             task.cancel()
         await asyncio.gather(*watchers, return_exceptions=True)
-        with contextlib.suppress(asyncio.CancelledError):
-            await job
+        for job in jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
     return bool(failed)
 
 

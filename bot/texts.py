@@ -37,6 +37,9 @@ HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList tas
 /season [year season] picks from a season, e.g. /season 2020 fall
 👍/👎 on a pick         steer your next page (press again to undo)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
+/connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
+/me                   your connected accounts and linked list
+/export               a JSON file of everything stored about you
 /unlink, /forget      drop your list / delete everything about you
 /about                the model and what it has learnt"""
 
@@ -53,6 +56,9 @@ DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /season [year season] picks from a season, e.g. /season 2020 fall
 👍/👎 on a pick         steer your next page (buttons or reactions)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
+/connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
+/me                   your connected accounts and linked list
+/export               a JSON file of everything stored about you
 /unlink, /forget      drop your list / delete everything about you
 /about                the model and what it has learnt"""
 
@@ -70,6 +76,9 @@ CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /season [year season] picks from a season, e.g. /season 2020 fall
 +N / -N               👍/👎 card N: steer your next page (again to undo; or /like N, /dislike N)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
+/connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
+/me                   your connected accounts and linked list
+/export               a JSON file (under the data folder) of everything stored about you
 /unlink, /forget      drop your list / delete everything about you
 /about                the model and what it has learnt
 /quit or Ctrl-D       leave"""
@@ -315,4 +324,88 @@ __all__ += [
     "SEASON_SOURCE_DOWN_NAMED",
     "SEASON_STORY_REASON",
     "SEASON_USAGE",
+]
+
+# --- one person across platforms: /connect, /me, /export (bot.service.identity) ---
+
+#: /connect: a fresh code (``{code}``, ``{minutes}``: how long it works).
+CONNECT_CODE = (
+    "Your code: {code}\n"
+    "Within {minutes} minutes, send /connect {code} from your other account (Discord, "
+    "Telegram or the terminal chat) to make the two one person. It works once; "
+    "don't share it."
+)
+#: /connect <code> that worked (``{accounts}``: the connected accounts; ``{list}``: the list kept).
+CONNECT_JOINED = (
+    "Connected: {accounts} are now one person. You have one list ({list}) and all your "
+    "👍/👎 together (where both rated a title, the newer vote counts). /nsfw stays a "
+    "setting of each chat. /me shows it all."
+)
+CONNECT_NO_LIST = "none linked yet"
+#: /connect <code> that worked, answered in a group (names no account there).
+CONNECT_JOINED_HERE = (
+    "Connected: your two accounts are now one person. /me, in a private chat, shows them."
+)
+CONNECT_WRONG = (
+    "That is not a code I gave out. Check the digits, or send /connect on your other "
+    "account for a new one ({left} {tries} left this hour)."
+)
+CONNECT_EXPIRED = (
+    "That code has expired: a code works for {minutes} minutes, and only the newest one. "
+    "Send /connect on your other account for a new one."
+)
+CONNECT_USED = (
+    "That code has already been used: each code works once. Send /connect on your other "
+    "account for a new one."
+)
+CONNECT_OWN_CODE = (
+    "That is the code this account asked for: enter it on your other account "
+    "(another platform, or the terminal chat), not here."
+)
+CONNECT_ALREADY = "These two accounts are already connected. /me shows your accounts."
+CONNECT_TOO_MANY_TRIES = "Too many wrong codes. Try again in {minutes} minutes."
+CONNECT_TOO_MANY_CODES = "You have asked for many codes. Try again in {minutes} minutes."
+CONNECT_BAD_CODE = "A code is {digits} digits, e.g. /connect {example}"
+#: /me (``{accounts}``: one line each; ``{list}``: the linked list or CONNECT_NO_LIST).
+ME_TEXT = "You are one person on:\n{accounts}\nLinked list: {list}\n{votes} 👍/👎 given."
+ME_ACCOUNT = "  • {platform} {user_id} (since {since:%Y-%m-%d})"
+ME_LIST = "{username} ({source}, {entries:,} entries, linked {linked:%Y-%m-%d})"
+#: a linked list's source, as /me names it
+LIST_SOURCE_NAMES = {"mal": "MyAnimeList", "mal_xml": "MyAnimeList export", "anilist": "AniList"}
+ME_UNKNOWN = "I have nothing stored about you yet. /connect joins this account to another."
+ME_CONNECT_HINT = "/connect gives a code to join another account to this one."
+#: /export: the file (``{rows}`` rows stored about the person).
+EXPORT_DONE = "Everything I store about you: {rows:,} rows, in this JSON file."
+EXPORT_WRITTEN = "Everything I store about you ({rows:,} rows) is in {path}"
+EXPORT_NOTHING = "I have nothing stored about you, so there is nothing to export."
+#: Telegram: /connect, /me and /export in a group (``{command}``).
+TELEGRAM_PRIVATE_ONLY = (
+    "Send /{command} to me in a private chat: it is about you, not for the whole group."
+)
+PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "terminal user"}
+
+__all__ += [
+    "CONNECT_ALREADY",
+    "CONNECT_BAD_CODE",
+    "CONNECT_CODE",
+    "CONNECT_EXPIRED",
+    "CONNECT_JOINED",
+    "CONNECT_JOINED_HERE",
+    "CONNECT_NO_LIST",
+    "CONNECT_OWN_CODE",
+    "CONNECT_TOO_MANY_CODES",
+    "CONNECT_TOO_MANY_TRIES",
+    "CONNECT_USED",
+    "CONNECT_WRONG",
+    "EXPORT_DONE",
+    "EXPORT_NOTHING",
+    "EXPORT_WRITTEN",
+    "LIST_SOURCE_NAMES",
+    "ME_ACCOUNT",
+    "ME_CONNECT_HINT",
+    "ME_LIST",
+    "ME_TEXT",
+    "ME_UNKNOWN",
+    "PLATFORM_NAMES",
+    "TELEGRAM_PRIVATE_ONLY",
 ]

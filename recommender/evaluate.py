@@ -12,9 +12,10 @@ Protocol (shared/design.md; Liang et al. 2018, Steck 2019):
    relevance. Means over the test users, with their count.
 
 Feedback simulation (``--feedback-rounds R``): for each test user, show pages of 10 from
-the default model; the user 👍s the held-out items on a page and 👎s the rest; the next
-page folds that in and never repeats a shown anime. The same pages without feedback
-(shown anime still excluded) are the control. Reported: cumulative hits after R pages.
+the default model; the user 👍s what they liked on a page (held out, or left out of a short
+input) and 👎s the rest; the next page folds that in and never repeats a shown anime. The
+same pages without feedback (shown anime still excluded) are the control. Reported:
+cumulative hits (held-out anime shown) after R pages.
 
 A :class:`Scorer` is anything that can be fitted on the train users and then score one
 person: the baselines, a :class:`ModelScorer` (fitted by :func:`recommender.train.train_model`)
@@ -171,11 +172,16 @@ def feedback_simulation(
     rounds: int,
     page: int = PAGE,
     input_items: int | None = None,
+    *,
+    franchise_rules: bool = True,
 ) -> dict[str, Any]:
-    """Pages of ``page`` with 👍 (held-out) / 👎 (the rest) folded in, vs. no feedback.
+    """Pages of ``page`` with 👍 (liked) / 👎 (the rest) folded in, vs. no feedback.
 
     ``input_items`` keeps only the first N input rows of each user (0 = a person who has
-    linked nothing and only reacts): the same loop for short and empty histories.
+    linked nothing and only reacts): the same loop for short and empty histories. The
+    simulated person reacts as their whole list says: 👍 a held-out anime, or one they
+    liked that the short input left out (a person who linked nothing still knows what
+    they have watched); 👎 the rest. Hits count held-out anime only.
     """
     filters = Filters(allow_nsfw=True)
     hits_fb = hits_plain = 0
@@ -183,9 +189,11 @@ def feedback_simulation(
     per_round_plain = [0] * rounds
     for person, held in zip(split.inputs, split.held_out, strict=True):
         entries = person.entries()
+        hidden = entries[input_items:] if input_items is not None else []
         if input_items is not None:
             entries = entries[:input_items]
         held_set = set(held.tolist())
+        likes = held_set | {e.anime_id for e in hidden if e.score >= LIKE_SCORE}
         liked: set[int] = set()
         disliked: set[int] = set()
         shown_fb: set[int] = set()
@@ -194,17 +202,27 @@ def feedback_simulation(
             picks = [
                 s.anime_id
                 for s in model.recommend(
-                    entries, page, filters, liked=liked, disliked=disliked, exclude=shown_fb
+                    entries,
+                    page,
+                    filters,
+                    liked=liked,
+                    disliked=disliked,
+                    exclude=shown_fb,
+                    franchise_rules=franchise_rules,
                 )
             ]
-            good = [a for a in picks if a in held_set]
-            hits_fb += len(good)
-            per_round_fb[r] += len(good)
-            liked |= set(good)
-            disliked |= set(picks) - set(good)
+            hits = sum(a in held_set for a in picks)
+            hits_fb += hits
+            per_round_fb[r] += hits
+            thumbs_up = {a for a in picks if a in likes}
+            liked |= thumbs_up
+            disliked |= set(picks) - thumbs_up
             shown_fb |= set(picks)
             plain = [
-                s.anime_id for s in model.recommend(entries, page, filters, exclude=shown_plain)
+                s.anime_id
+                for s in model.recommend(
+                    entries, page, filters, exclude=shown_plain, franchise_rules=franchise_rules
+                )
             ]
             n_plain = sum(a in held_set for a in plain)
             hits_plain += n_plain
@@ -213,6 +231,7 @@ def feedback_simulation(
     users = len(split.inputs)
     return {
         "input": "whole list" if input_items is None else f"first {input_items} entries",
+        "franchise_rules": franchise_rules,
         "rounds": rounds,
         "page_size": page,
         "users": users,

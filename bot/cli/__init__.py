@@ -14,6 +14,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot.config import Settings
 from bot.errors import StartupError
 
@@ -80,7 +82,14 @@ def configure_logging(level: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``animerec`` and ``python -m bot``."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]) or "settings"
+            given = problem.get("input")
+            print(f"animerec: {name}: {problem['msg']} (got {given!r})", file=sys.stderr)
+        return StartupError.exit_code
     args = build_parser(settings, args_list).parse_args(args_list)
     configure_logging("DEBUG" if args.verbose else settings.log_level)
     module = importlib.import_module(COMMANDS[args.command][0])

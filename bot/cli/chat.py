@@ -26,7 +26,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> None:
         async with open_runtime(settings, with_bots=False) as runtime:
-            conversation = terminal_conversation(runtime.service, args.user)
+            conversation = terminal_conversation(
+                runtime.service,
+                args.user,
+                identity=runtime.identity,
+                export_dir=runtime.export_dir,
+            )
             await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 
     asyncio.run(main())

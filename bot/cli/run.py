@@ -13,7 +13,7 @@ import sys
 from bot.config import Settings
 from bot.frontends.console import quiet_logs_for_chat, run_console, terminal_conversation
 from bot.model_slot import ModelSlot
-from bot.retrain import RetrainSchedule
+from bot.retrain import ModelWatcher, RetrainSchedule
 from bot.runtime import open_runtime
 from bot.serving import serve_bots
 
@@ -50,10 +50,16 @@ async def serve(
                 runtime.store,
                 every_hours=settings.retrain_every_hours,
                 min_new=settings.retrain_min_new,
+                check_every=settings.retrain_check_every,
             )
-            return await serve_bots(runtime.frontends, schedule)
+            watcher = ModelWatcher(
+                runtime.models, settings.layout.models_dir, every=settings.model_watch_every
+            )
+            return await serve_bots(runtime.frontends, schedule, watcher)
         print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
         quiet_logs_for_chat(verbose=verbose)
-        conversation = terminal_conversation(runtime.service, "local")
+        conversation = terminal_conversation(
+            runtime.service, "local", identity=runtime.identity, export_dir=runtime.export_dir
+        )
         await run_console(conversation, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
         return 0

@@ -15,7 +15,9 @@ pinned to one thread there too), is scored against the serving model on a fixed
 held-out set, and replaces it only if Recall@20 drops by at most the tolerance.
 The swap is one reference assignment (:class:`bot.model_slot.ModelSlot`): requests
 in flight finish on the old model. A crash or kill at any point leaves the
-serving model, ``CURRENT`` and the database as they were.
+serving model, ``CURRENT`` and the database as they were. With a ``lease``
+(:mod:`bot.retrain.lease`: the PostgreSQL store's), one replica retrains at a time;
+the others skip and pick up its ``CURRENT`` through :mod:`bot.retrain.watch`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.model_slot import ModelSlot
+from bot.retrain.lease import RetrainLease
 from bot.retrain.product_data import FetchAnime, collect_product_data, missing_anime
 from bot.service.ports import Store
 from recommender import retrain_job
@@ -51,6 +54,8 @@ class RetrainOutcome:
     reason: str
     version: str | None = None
     result: JobResult | None = None
+    #: True when another replica held the retrain lease, so this one did not train.
+    skipped: bool = False
 
 
 class Retrainer:
@@ -68,6 +73,7 @@ class Retrainer:
         params: dict[str, object] | None = None,
         work_dir: Path | None = None,
         gate_users: int = retrain_job.GATE_USERS,
+        lease: RetrainLease | None = None,
     ) -> None:
         self.store = store
         self.models = models
@@ -78,6 +84,7 @@ class Retrainer:
         self.params = dict(params or {})
         self.work_dir = work_dir
         self.gate_users = gate_users
+        self.lease = lease
         self._running = asyncio.Lock()
 
     async def retrain(
@@ -86,9 +93,17 @@ class Retrainer:
         on_started: Callable[[int], None] | None = None,
         pause_before_write: float = 0.0,
     ) -> RetrainOutcome:
-        """One retrain now; concurrent calls wait for the one in progress."""
+        """One retrain now; concurrent calls wait for the one in progress. With a lease
+        held by another replica, nothing is trained (``skipped``)."""
         async with self._running:
-            return await self._retrain(on_started, pause_before_write)
+            if self.lease is None:
+                return await self._retrain(on_started, pause_before_write)
+            async with self.lease.hold() as held:
+                if not held:
+                    reason = "another replica is retraining; its model will be picked up"
+                    log.info("retrain: %s", reason)
+                    return RetrainOutcome(False, reason, skipped=True)
+                return await self._retrain(on_started, pause_before_write)
 
     async def _retrain(
         self, on_started: Callable[[int], None] | None, pause_before_write: float

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.lists import AnimeList, AnimeListEntry, ProgressFn
@@ -22,6 +22,12 @@ from recommender.catalog import Anime
 
 __all__ = [
     "SITES",
+    "CodeIssue",
+    "ConnectLimits",
+    "ConnectOutcome",
+    "ConnectResult",
+    "Identity",
+    "LinkedList",
     "ListFetcher",
     "MetadataWanted",
     "Site",
@@ -63,6 +69,65 @@ class StoreStats:
     linked_lists: int
     list_entries: int
     feedback_events: int
+
+
+# ---- one person across platforms (/connect, /me, /export) ---------------------------------
+
+#: What ``/connect <code>`` did: joined the two people, or why not.
+ConnectResult = Literal[
+    "joined", "wrong", "expired", "used", "own_code", "already_joined", "too_many"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectLimits:
+    """How long a code lives and how often an account may ask for one or guess."""
+
+    code_ttl: timedelta = timedelta(minutes=10)
+    codes_per_window: int = 5
+    failures_per_window: int = 5
+    window: timedelta = timedelta(hours=1)
+    #: used and expired codes are kept this long (so a reused code is told apart from a wrong one)
+    keep: timedelta = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeIssue:
+    """A code handed out (``expires_at``), or refused for ``retry_after`` (too many asked)."""
+
+    code: str | None
+    expires_at: datetime | None = None
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOutcome:
+    """``result``; ``person_id`` of the joined person; ``failures_left`` this window;
+    ``retry_after`` when ``too_many``."""
+
+    result: ConnectResult
+    person_id: int | None = None
+    failures_left: int = 0
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One chat account of a person, and since when we know it."""
+
+    platform: str
+    user_id: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedList:
+    """The list a person linked: whose, from where, when, how many entries."""
+
+    username: str
+    source: str
+    linked_at: datetime
+    entry_count: int
 
 
 class ListFetcher(Protocol):
@@ -144,6 +209,11 @@ class Store(Protocol):
         self, person_id: int, chats: Iterable[tuple[str, str]] = ()
     ) -> None: ...
 
+    # cool-downs shared by every replica on the store: 0.0 (a token taken) or seconds to wait
+    async def take_cooldown(
+        self, person_id: int, action: str, interval: float, burst: int
+    ) -> float: ...
+
     async def stats(self) -> StoreStats: ...
 
     async def cache_anime(self, anime: Anime) -> None: ...
@@ -151,3 +221,20 @@ class Store(Protocol):
     async def cached_anime(
         self, anime_id: int, *, max_age: timedelta | None = None
     ) -> Anime | None: ...
+
+    # one person across platforms: codes, joining two people, what is stored (bot.storage.identity)
+    async def issue_connect_code(
+        self, platform: str, platform_user_id: str, code: str, limits: ConnectLimits
+    ) -> CodeIssue | None: ...
+
+    async def redeem_connect_code(
+        self, platform: str, platform_user_id: str, code: str, limits: ConnectLimits
+    ) -> ConnectOutcome: ...
+
+    async def identities_of(self, person_id: int) -> list[Identity]: ...
+
+    async def linked_list(self, person_id: int) -> LinkedList | None: ...
+
+    async def export_person(
+        self, person_id: int, chats: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, list[dict[str, object]]]: ...

@@ -30,9 +30,11 @@ from bot.errors import (
 )
 from bot.lists import AnimeList, ProgressFn
 from bot.model_slot import ModelSlot, ServingModel
-from bot.ratelimit import Cooldown, KeyedLocks
+from bot.ratelimit import Cooldown, InFlight, KeyedLocks
+from bot.service.cooldowns import take_shared
 from bot.service.filters import parse_filters
 from bot.service.ports import ListFetcher, MetadataWanted, Site, Store, VoteMode
+from bot.service.private_chats import private_chats
 from bot.service.reasons import Taste, card_reason, title_in
 from bot.service.replies import Card, FeedbackResult, LinkSummary, Page
 from bot.service.wording import (
@@ -96,6 +98,7 @@ class RecommendationService:
         self._link_cooldown = link_cooldown or Cooldown(interval=30.0, burst=2)
         self._recommend_cooldown = recommend_cooldown or Cooldown(interval=3.0, burst=4)
         self._person_locks = KeyedLocks()
+        self._votes_under_way = InFlight()  # a page waits for its person's votes
         self._metadata = metadata
 
     # ---- identity ----------------------------------------------------------------------------
@@ -129,6 +132,7 @@ class RecommendationService:
             raise InvalidInput(texts.LINK_NEEDS_CLIENT_ID)
         self._link_cooldown.hit(("link", user.platform, user.user_id))
         person = await self._person(user)
+        await take_shared(self.store, person, "link", self._link_cooldown)  # across replicas
         async with self._person_locks(person):
             fetched = await fetcher.fetch_list(username, progress)
             await self.store.replace_list(person, fetched)
@@ -198,6 +202,7 @@ class RecommendationService:
         async with self._person_locks(person):
             if more and not filter_text.strip():
                 filter_text = await self.store.last_filters(person, chat.platform, chat.chat_id)
+            await self._votes_under_way.settled((user.platform, user.user_id))
             model = self.models.current
             filters = parse_filters(
                 filter_text,
@@ -392,15 +397,16 @@ class RecommendationService:
         """
         if value not in (1, -1) or action not in VOTE_ACTIONS:
             raise InvalidInput(texts.FEEDBACK_IS_A_THUMB)
-        outcome = await self.store.toggle_vote(
-            chat.platform,
-            chat.chat_id,
-            message_id,
-            voter.user_id,
-            value,
-            anime_id=anime_id,
-            mode=cast(VoteMode, action),
-        )
+        async with self._votes_under_way.running((voter.platform, voter.user_id)):
+            outcome = await self.store.toggle_vote(
+                chat.platform,
+                chat.chat_id,
+                message_id,
+                voter.user_id,
+                value,
+                anime_id=anime_id,
+                mode=cast(VoteMode, action),
+            )
         if outcome.anime_id is None:
             raise ExpiredSuggestion()
         if not outcome.counted:
@@ -426,9 +432,10 @@ class RecommendationService:
         person = await self._known_person(user)
         if person is not None:
             async with self._person_locks(person):
-                # On Telegram a private chat's id is the user's id: that chat's settings are
-                # theirs and go too (elsewhere no chat has that id, so nothing else is touched).
-                await self.store.forget_person(person, chats=[(user.platform, user.user_id)])
+                # Every connected account goes, and their private chats' settings (on Telegram
+                # a private chat's id is the user's id; see bot.service.private_chats).
+                chats = private_chats(await self.store.identities_of(person))
+                await self.store.forget_person(person, [(user.platform, user.user_id), *chats])
         return texts.FORGOTTEN
 
     async def confirm_forget(self, user: UserRef, owner_user_id: str) -> str:

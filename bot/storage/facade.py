@@ -15,7 +15,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from bot.lists import AnimeList, AnimeListEntry
-from bot.service.ports import StoreStats, VoteMode, VoteOutcome
+from bot.service.ports import (
+    CodeIssue,
+    ConnectLimits,
+    ConnectOutcome,
+    Identity,
+    LinkedList,
+    StoreStats,
+    VoteMode,
+    VoteOutcome,
+)
 from bot.storage.suggestions import Suggestion
 from recommender.catalog import Anime
 
@@ -23,10 +32,12 @@ if TYPE_CHECKING:
     from bot.storage.anime_cache import AnimeCache
     from bot.storage.chat_settings import ChatSettings
     from bot.storage.connection import Database
+    from bot.storage.identity import Identities
     from bot.storage.lists import Lists
     from bot.storage.people import People
     from bot.storage.postgres.chats import PgAnimeCache, PgChatSettings, PgPrivacy
     from bot.storage.postgres.connection import PgDatabase
+    from bot.storage.postgres.identity import PgIdentities
     from bot.storage.postgres.lists import PgLists
     from bot.storage.postgres.people import PgPeople
     from bot.storage.postgres.suggestions import PgSuggestions
@@ -49,6 +60,7 @@ class StoreFacade:
     _chats: ChatSettings | PgChatSettings
     _cache: AnimeCache | PgAnimeCache
     _privacy: Privacy | PgPrivacy
+    _identities: Identities | PgIdentities
     _closed: bool
 
     @property
@@ -197,3 +209,31 @@ class StoreFacade:
     async def stats(self) -> StoreStats:
         """See :meth:`Privacy.stats`."""
         return await self._privacy.stats()
+
+    # -- one person across platforms (/connect, /me, /export) -------------------------------
+
+    async def issue_connect_code(
+        self, platform: str, platform_user_id: str, code: str, limits: ConnectLimits
+    ) -> CodeIssue | None:
+        """See :meth:`Identities.issue_connect_code`."""
+        return await self._identities.issue_connect_code(platform, platform_user_id, code, limits)
+
+    async def redeem_connect_code(
+        self, platform: str, platform_user_id: str, code: str, limits: ConnectLimits
+    ) -> ConnectOutcome:
+        """See :meth:`Identities.redeem_connect_code`."""
+        return await self._identities.redeem_connect_code(platform, platform_user_id, code, limits)
+
+    async def identities_of(self, person_id: int) -> list[Identity]:
+        """See :meth:`Identities.identities_of`."""
+        return await self._identities.identities_of(person_id)
+
+    async def linked_list(self, person_id: int) -> LinkedList | None:
+        """See :meth:`Identities.linked_list`."""
+        return await self._identities.linked_list(person_id)
+
+    async def export_person(
+        self, person_id: int, chats: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, list[dict[str, object]]]:
+        """See :meth:`Identities.export_person`."""
+        return await self._identities.export_person(person_id, chats)

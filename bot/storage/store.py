@@ -24,7 +24,9 @@ from typing import Self
 from bot.storage.anime_cache import AnimeCache
 from bot.storage.chat_settings import ChatSettings
 from bot.storage.connection import Clock, Database, utcnow
+from bot.storage.cooldowns import Cooldowns
 from bot.storage.facade import StoreFacade
+from bot.storage.identity import Identities
 from bot.storage.lists import Lists
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
@@ -46,13 +48,15 @@ class Storage(StoreFacade):
     def __init__(self, database: Database) -> None:
         """Use :meth:`open`; this only wires an already-migrated database."""
         self.database = database
-        self._people = People(database)
+        self._people = people = People(database)
         self._lists = Lists(database)
         self._suggestions = Suggestions(database)
         self._votes = Votes(database)
         self._chats = ChatSettings(database)
         self._cache = AnimeCache(database)
         self._privacy = Privacy(database)
+        self._cooldowns = Cooldowns(database)
+        self._identities = Identities(database, people)
         self._closed = False
 
     @classmethod
@@ -74,3 +78,9 @@ class Storage(StoreFacade):
     def path(self) -> str:
         """The database file (or ``:memory:``)."""
         return self.database.path
+
+    async def take_cooldown(
+        self, person_id: int, action: str, interval: float, burst: int
+    ) -> float:
+        """See :meth:`Cooldowns.take_cooldown` (shared by every process on this file)."""
+        return await self._cooldowns.take_cooldown(person_id, action, interval, burst)

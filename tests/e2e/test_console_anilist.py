@@ -139,6 +139,11 @@ async def test_the_composition_root_wires_anilist_from_settings(tmp_path: Path) 
             out = io.StringIO()
             script = "/link anilist:aliceal\n/link alice_mal\n/recommend\n"
             await run_console(conversation, io.StringIO(script), out, interactive=False)
+            # retraining fills in anime the catalog lacks from AniList too (no MAL id)
+            anilist.media.add(777001, title="Only On AniList", relations=[("PREQUEL", 1)])
+            assert rt.retrainer.fetch_anime is not None
+            fetched = await rt.retrainer.fetch_anime(777001, None)
+            assert fetched.title == "Only On AniList" and fetched.picture_url
         assert len(anilist.requests_for("aliceal")) == 1  # 4 entries: one chunk of 500
     text = out.getvalue()
     assert "Linked aliceal (AniList): 3 entries" in text

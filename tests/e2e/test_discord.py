@@ -518,6 +518,9 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
         "help",
         "backlog",
         "season",
+        "connect",
+        "me",
+        "export",
     }
     nsfw = next(c for c in call.body if c["name"] == "nsfw")
     assert int(nsfw["default_member_permissions"]) == MANAGE_GUILD

@@ -7,14 +7,26 @@ discord.py must pace itself by the ``X-RateLimit-*`` headers, or back off on a 4
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from bot.service import RecommendationService
 from bot.storage import Storage
 from tests.e2e import test_discord as base
-from tests.e2e.test_discord import ALICE, PAGE_SIZE, Harness, anime_id, feedback, text_of
+from tests.e2e.test_discord import (
+    ALICE,
+    PAGE_SIZE,
+    Harness,
+    anime_id,
+    cards,
+    custom_ids,
+    feedback,
+    settle,
+    text_of,
+)
 from tests.fakes.discord_http import DiscordLimits, FakeDiscord
 
 pytestmark = pytest.mark.usefixtures("restore_discord_urls")
@@ -67,3 +79,42 @@ async def test_a_press_is_stored_and_its_answer_is_the_acknowledgement(
     assert fake.acknowledged(payload) == 4  # answered, not deferred
     assert seen == [{aid: -1}]
     assert "won't see it again" in text_of(fake.responses_to(payload))
+
+
+async def test_a_vote_pressed_just_before_more_is_in_that_more_page(
+    harness: Harness,
+    fake: FakeDiscord,
+    store: Storage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """discord.py runs the two interactions at once: the page waits for the vote."""
+    await harness.start()
+    first = await harness.recommend()
+    target = anime_id(first[2])
+    real_toggle = store.toggle_vote
+
+    async def slow_toggle(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.3)  # a slow disk: a More that overtook the vote would miss it
+        return await real_toggle(*args, **kwargs)
+
+    monkeypatch.setattr(store, "toggle_vote", slow_toggle)
+    real_feedback_for, votes_seen = store.feedback_for, []
+
+    async def feedback_spy(person: int) -> dict[int, int]:
+        votes = await real_feedback_for(person)
+        votes_seen.append(votes)  # what a page is made with (shown anime are left out anyway)
+        return votes
+
+    monkeypatch.setattr(store, "feedback_for", feedback_spy)
+    vote = fake.press(first[2], f"fb:d:{target}", user=ALICE)
+    more = fake.press(first[-1], custom_ids(first[-1])[-1], user=ALICE)
+    await fake.dispatch("INTERACTION_CREATE", vote)
+    await fake.dispatch("INTERACTION_CREATE", more)
+    for _ in range(500):
+        if len(cards(fake.responses_to(more))) == PAGE_SIZE:
+            break
+        await asyncio.sleep(0.01)
+    await settle()
+    assert votes_seen == [{target: -1}], "the More page was made without the vote"
+    more_page = [anime_id(c) for c in cards(fake.responses_to(more))]
+    assert len(more_page) == PAGE_SIZE and target not in more_page

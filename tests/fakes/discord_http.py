@@ -15,6 +15,8 @@ connects, identifies and receives events, all through its own parsing::
 It behaves like Discord where a bot could get it wrong:
 
 - A wrong token gets 401 on ``GET /users/@me`` and close code 4004 on IDENTIFY.
+- Each IDENTIFY's ``shard`` is recorded (:attr:`FakeDiscord.identified_shards`) and
+  echoed in its READY, as Discord does for a sharded client.
 - :meth:`FakeDiscord.disconnect` closes every gateway session with a chosen code:
   4004 after READY (a token revoked while connected), or 1001 (going away), from
   which a client reconnects and RESUMEs its session (answered with RESUMED; an
@@ -99,6 +101,7 @@ class RecordedCall:
     authorization: str | None
     at: float = 0.0
     status: list[int] = field(default_factory=list)  # the answer's status, once sent
+    files: dict[str, bytes] = field(default_factory=dict)  # multipart files: name -> bytes
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,9 @@ class FakeDiscord:
         #: how many times a client identified, and the sessions it resumed, in order.
         self.identifies = 0
         self.resumed: list[str] = []
+        #: the ``shard`` ([id, count]) of each IDENTIFY, in order (None: unsharded).
+        self.identified_shards: list[list[int] | None] = []
+        self._shard_of: dict[web.WebSocketResponse, int] = {}
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
@@ -481,10 +487,12 @@ class FakeDiscord:
         for ws in sessions:
             await ws.close(code=code, message=reason.encode())
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every connected session."""
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> None:
+        """Send a gateway event to every connected session (or only to ``shard``'s)."""
         frame = json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data})
         for ws in list(self._sessions):
+            if shard is not None and self._shard_of.get(ws) != shard:
+                continue
             if not ws.closed:
                 await ws.send_str(frame)
 
@@ -504,7 +512,9 @@ class FakeDiscord:
                     if frame["d"].get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
-                    await self._ready(ws)
+                    shard = frame["d"].get("shard")
+                    self.identified_shards.append(list(shard) if shard is not None else None)
+                    await self._ready(ws, shard)
                 elif op == 6:  # resume
                     await self._resume(ws, frame["d"])
         finally:
@@ -513,26 +523,23 @@ class FakeDiscord:
                 self._identified.clear()
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
+    async def _ready(self, ws: web.WebSocketResponse, shard: list[int] | None = None) -> None:
         session_id = f"session-{self.snowflake()}"
         self._session_ids.add(session_id)
         self.identifies += 1
         self._sessions.add(ws)
-        await ws.send_json(
-            {
-                "op": 0,
-                "t": "READY",
-                "s": next(self._seq),
-                "d": {
-                    "v": 10,
-                    "user": self.bot_user,
-                    "guilds": [],
-                    "session_id": session_id,
-                    "resume_gateway_url": self.gateway_url,
-                    "application": {"id": str(self.application_id), "flags": 0},
-                },
-            }
-        )
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": self.bot_user,
+            "guilds": [],
+            "session_id": session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0},
+        }
+        if shard is not None:  # Discord echoes the shard a session identified as
+            ready["shard"] = list(shard)
+            self._shard_of[ws] = int(shard[0])
+        await ws.send_json({"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
         self._identified.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -556,10 +563,16 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         body: Any = None
+        files: dict[str, bytes] = {}
         if request.can_read_body:
             if request.content_type == "multipart/form-data":
                 form = await request.post()
                 body = json.loads(str(form["payload_json"]))
+                files = {
+                    str(getattr(v, "filename", k)): v.file.read()
+                    for k, v in form.items()
+                    if hasattr(v, "file")
+                }
             else:
                 body = await request.json()
         call = RecordedCall(
@@ -569,6 +582,7 @@ class FakeDiscord:
             body,
             request.headers.get("Authorization"),
             time.monotonic(),
+            files=files,
         )
         self.calls.append(call)
         parts = [unquote(p) for p in path.strip("/").split("/")]

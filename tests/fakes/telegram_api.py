@@ -10,6 +10,12 @@ tests enqueue updates built with the helpers and wait for the bot's calls::
     api.enqueue(api.command(ALICE, "/recommend"))
     sent = await api.wait_for("sendMessage", lambda p: "Picks" in p["text"])
 
+Webhooks: ``setWebhook`` remembers the URL and ``secret_token`` (then ``getUpdates``
+answers 409 Conflict, as Telegram does, until ``deleteWebhook``), and
+:meth:`FakeTelegramApi.deliver` POSTs an update to a webhook URL with the secret in
+``X-Telegram-Bot-Api-Secret-Token``, the way Telegram delivers it (a test may name a
+replica's URL, as a load balancer in front of several would pick one).
+
 Requests may be form-encoded (what PTB sends), JSON or multipart. Nested objects
 (``reply_markup``, ``commands``...) arrive as JSON strings and are decoded; ids become ints.
 A wrong token gets 401, as Telegram answers; :meth:`FakeTelegramApi.revoke_token` makes
@@ -36,6 +42,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import httpx
 
 from tests.fakes.limits import Bucket, Buckets, Window
 
@@ -159,6 +167,10 @@ class FakeTelegramApi:
         #: stored messages (sent by the bot or enqueued), by (chat id, message id).
         self.messages: dict[tuple[int, int], Json] = {}
         self.allowed_updates: list[str] | None = None
+        #: the webhook ``setWebhook`` set (url, secret_token), or None (getUpdates works).
+        self.webhook: tuple[str, str | None] | None = None
+        #: every URL ``setWebhook`` was called with, in order (one per replica starting).
+        self.webhook_urls: list[str] = []
         self._updates: list[Json] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -483,7 +495,50 @@ class FakeTelegramApi:
     async def _api_deleteWebhook(self, params: Json) -> Any:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
         return True
+
+    async def _api_setWebhook(self, params: Json) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            self.webhook = None
+            return True
+        if not url.startswith(("https://", "http://")):
+            raise _BotApiError(400, "Bad Request: bad webhook: invalid URL")
+        if params.get("allowed_updates") is not None:
+            self.allowed_updates = list(params["allowed_updates"])
+        self.webhook = (url, params.get("secret_token"))
+        self.webhook_urls.append(url)
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _api_getWebhookInfo(self, params: Json) -> Any:
+        url = self.webhook[0] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def deliver(
+        self,
+        update: Json,
+        url: str | None = None,
+        *,
+        secret: str | None = None,
+        content_type: str = "application/json",
+    ) -> int:
+        """POST ``update`` (an ``update_id`` is assigned) to ``url`` (default: the URL
+        ``setWebhook`` set) as Telegram does, with the secret ``setWebhook`` was given
+        (or ``secret``: ``""`` sends no header); returns the HTTP status."""
+        if self.webhook is None:
+            raise AssertionError("no webhook was set: the bot is not in webhook mode")
+        target = url or self.webhook[0]
+        token = self.webhook[1] if secret is None else secret
+        headers = {"Content-Type": content_type}
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = token
+        update = {**update, "update_id": next(self._update_ids)}
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(target, content=json.dumps(update), headers=headers)
+        return response.status_code
 
     async def _api_setMyCommands(self, params: Json) -> Any:
         return True
@@ -498,6 +553,12 @@ class FakeTelegramApi:
         return True
 
     async def _api_getUpdates(self, params: Json) -> Any:
+        if self.webhook is not None:
+            raise _BotApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         if "allowed_updates" in params:
             allowed = params["allowed_updates"]
             if allowed is not None:
@@ -533,6 +594,27 @@ class FakeTelegramApi:
         }
         if params.get("reply_markup"):
             msg["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, msg["message_id"])] = msg
+        params["_message_id"] = msg["message_id"]
+        return msg
+
+    async def _api_sendDocument(self, params: Json) -> Any:
+        """A file sent to a chat (``params["document"]``: its bytes, as multipart carried it)."""
+        chat_id = int(params["chat_id"])
+        data = params["document"]
+        msg: Json = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat(chat_id),
+            "from": self.bot_user,
+            "document": {
+                "file_id": f"sent-{len(self.calls)}",
+                "file_unique_id": f"sent-{len(self.calls)}",
+                "file_size": len(data) if isinstance(data, bytes) else 0,
+            },
+        }
+        if params.get("caption"):
+            msg["caption"] = params["caption"]
         self.messages[(chat_id, msg["message_id"])] = msg
         params["_message_id"] = msg["message_id"]
         return msg

@@ -32,6 +32,9 @@ COMMANDS = [
     "/forget",
     "/about",
     "/import",
+    "/connect",
+    "/me",
+    "/export",
     "/bogus",
     "+",
     "-",
@@ -55,6 +58,8 @@ ARGS = st.one_of(
             "fullmetal",
             "x" * 3000,
             "/tmp/none.xml",
+            "12345678",
+            "1234 5678",
             '"unbalanced',
             "\x00\x1f",
             "💥" * 10,
@@ -80,7 +85,9 @@ async def conversation(tmp_path: Path):
         link_cooldown=Cooldown(0),
         recommend_cooldown=Cooldown(0),
     )
-    yield Conversation(service, UserRef("console", "fuzzer"), ChatRef("console", "tty"))
+    yield Conversation(
+        service, UserRef("console", "fuzzer"), ChatRef("console", "tty"), export_dir=tmp_path
+    )
     await store.close()
 
 

@@ -74,6 +74,7 @@ async def test_fresh_database_gets_every_table(db_path: Path) -> None:
         "feedback",
         "chat_settings",
         "anime_cache",
+        "cooldowns",
     }
     assert not tables & {"mal_links", "anime_meta"}
 
@@ -282,6 +283,9 @@ PG_TABLES = {
     "feedback",
     "chat_settings",
     "anime_cache",
+    "cooldowns",
+    "connect_codes",
+    "connect_attempts",
     "schema_migrations",
 }
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import zlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.lists import AnimeList, AnimeListEntry
+from bot.service.ports import ConnectLimits
 from bot.storage import AnyStore, Storage, StoreStats, UnknownPerson, VoteOutcome
 from recommender.catalog import Anime
 from recommender.types import ListEntry, Status
@@ -508,6 +510,17 @@ async def _fill(store: AnyStore, telegram: str, page: str, mal: str, group: str)
     await store.toggle_vote("telegram", telegram, "card-" + telegram, telegram, 1)
     await store.toggle_vote("telegram", telegram, "card-" + telegram, telegram, 1, mode="toggle")
     await store.set_nsfw("telegram", telegram, True)  # their private chat (chat id = user id)
+    assert await store.take_cooldown(person, "link", 30.0, 2) == 0.0  # their /link bucket
+    # a second account joined by /connect (its own page and vote), and a refused try
+    code = f"7{zlib.crc32(telegram.encode()) % 10**7:07d}"
+    assert await store.issue_connect_code("telegram", telegram, code, ConnectLimits())
+    discord = f"dc-{telegram}"
+    other = await store.get_or_create_person("discord", discord)
+    await store.record_feedback(other, 5, 1, "discord")
+    await show_card(store, other, 6, f"card-{discord}", chat=f"dm-{discord}")
+    await store.redeem_connect_code("discord", discord, "00000000", ConnectLimits())
+    joined = await store.redeem_connect_code("discord", discord, code, ConnectLimits())
+    assert joined.result == "joined" and joined.person_id == person
     return person
 
 
@@ -516,7 +529,7 @@ async def test_forget_person_leaves_no_row_anywhere(store: AnyStore, backend: St
     kept = await _fill(store, "tg-keep-2", "page-keep", "keep_me", "group-1")
     await store.set_nsfw("telegram", "group-1", True)
     await store.cache_anime(Anime(1, "Cowboy Bebop"))
-    markers = {FORGET_TELEGRAM, FORGET_MAL, FORGET_PAGE}
+    markers = {FORGET_TELEGRAM, f"dc-{FORGET_TELEGRAM}", FORGET_MAL, FORGET_PAGE}
     kept_list = await store.list_for(kept)
     kept_votes = await store.feedback_for(kept)
 
@@ -529,6 +542,7 @@ async def test_forget_person_leaves_no_row_anywhere(store: AnyStore, backend: St
     after = await backend.rows_about(gone, markers)
     assert after == dict.fromkeys(before, 0)
     assert await store.find_person("telegram", FORGET_TELEGRAM) is None
+    assert await store.find_person("discord", f"dc-{FORGET_TELEGRAM}") is None
     assert await store.nsfw_allowed("telegram", FORGET_TELEGRAM) is False
 
     # Everyone else is untouched.
@@ -539,7 +553,7 @@ async def test_forget_person_leaves_no_row_anywhere(store: AnyStore, backend: St
     assert await store.nsfw_allowed("telegram", "group-1") is True
     assert await store.nsfw_allowed("telegram", "tg-keep-2") is True
     assert await store.cached_anime(1) is not None
-    assert await store.stats() == StoreStats(1, 1, 25, 1)
+    assert await store.stats() == StoreStats(1, 1, 25, 2)
 
     # Forgetting twice, or someone unknown, is harmless; the person can come back fresh.
     await store.forget_person(gone)

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from bot.errors import TooManyRequests
-from bot.ratelimit import Cooldown, KeyedLocks
+from bot.ratelimit import Cooldown, InFlight, KeyedLocks
 
 
 def test_cooldown_allows_burst_then_says_how_long() -> None:
@@ -43,3 +43,25 @@ async def test_keyed_locks_serialise_one_key_and_clean_up() -> None:
     assert order.index("a-") < order.index("b+")
     assert order.index("c+") < order.index("a-")  # another key does not wait
     assert locks._locks == {}
+
+
+async def test_in_flight_waits_for_every_running_block_of_its_key_only() -> None:
+    work, order = InFlight(), []
+    release = asyncio.Event()
+
+    async def vote(name: str) -> None:
+        async with work.running("alice"):
+            await release.wait()
+            order.append(name)
+
+    votes = [asyncio.create_task(vote(n)) for n in ("v1", "v2")]
+    await asyncio.sleep(0)
+    await asyncio.wait_for(work.settled("bob"), 1)  # another key: at once
+    page = asyncio.create_task(work.settled("alice"))
+    await asyncio.sleep(0.01)
+    assert not page.done()
+    release.set()
+    await page
+    order.append("page")
+    await asyncio.gather(*votes)
+    assert order == ["v1", "v2", "page"] and not work._running

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
+from bot.frontends.console.identity import ConsoleIdentity
 from bot.frontends.console.season import season_handlers
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.identity import IdentityService
 from bot.service.replies import Page
 from bot.texts import (
     CHATTER,
@@ -48,12 +50,15 @@ class Conversation:
         chat: ChatRef,
         *,
         notify: Send | None = None,
+        identity: IdentityService | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         self.service = service
         self.user = user
         self.chat = chat
         self.last_page: Page | None = None
         self._notify = notify
+        self.identity = ConsoleIdentity(service, user, identity, export_dir)
 
     async def say(self, line: str) -> list[Reply]:
         """Handle one typed line; never raises for anything a person can type."""
@@ -98,6 +103,7 @@ class Conversation:
             "forget": self._forget,
             "about": self._about,
             **season_handlers(self),
+            **self.identity.handlers(),
         }
 
     async def _help(self, _rest: str) -> list[Reply]:

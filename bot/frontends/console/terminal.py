@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TextIO
 
 from bot.frontends.console.conversation import Conversation, Reply
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.identity import IdentityService
 from bot.service.replies import Page
 
 __all__ = [
@@ -55,14 +57,26 @@ def render_page(page: Page) -> str:
     return "\n".join(lines)
 
 
-def terminal_conversation(service: RecommendationService, user_id: str) -> Conversation:
-    """A conversation for a local user at this terminal (progress lines are printed)."""
+def terminal_conversation(
+    service: RecommendationService,
+    user_id: str,
+    *,
+    identity: IdentityService | None = None,
+    export_dir: Path | None = None,
+) -> Conversation:
+    """A conversation for a local user at this terminal (progress lines are printed;
+    /export writes under ``export_dir``)."""
 
     async def notify(text: str) -> None:
         print(text, flush=True)
 
     return Conversation(
-        service, UserRef("console", user_id), ChatRef("console", f"tty:{user_id}"), notify=notify
+        service,
+        UserRef("console", user_id),
+        ChatRef("console", f"tty:{user_id}"),
+        notify=notify,
+        identity=identity,
+        export_dir=export_dir,
     )
 
 

@@ -13,6 +13,9 @@ error handler (:mod:`.errors`); reactions go to :mod:`.reactions`.
 - discord.py reconnects (resuming the session) from ordinary drops; a close it
   cannot recover from (4004 bad token, 4014 disallowed intents...) ends the
   gateway task, which :meth:`DiscordFrontend.wait_failed` reports.
+- With ``DISCORD_SHARD_COUNT`` (and ``DISCORD_SHARD_IDS``) set, the client is a
+  :class:`ShardedAnimeBot` (discord.py's ``AutoShardedClient``) running those shards
+  (:mod:`.sharding`), so replicas split them.
 """
 
 from __future__ import annotations
@@ -36,10 +39,19 @@ from bot.frontends.discord.buttons import (
 )
 from bot.frontends.discord.commands import build_commands
 from bot.frontends.discord.errors import AnimeTree
+from bot.frontends.discord.identity import identity_commands
 from bot.frontends.discord.reactions import apply_reaction
+from bot.frontends.discord.sharding import Shards, shards_from_settings
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 
-__all__ = ["AnimeBot", "DiscordFrontend", "configure_endpoints", "gateway_failure"]
+__all__ = [
+    "AnimeBot",
+    "DiscordFrontend",
+    "ShardedAnimeBot",
+    "configure_endpoints",
+    "gateway_failure",
+]
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +98,13 @@ class AnimeBot(discord.Client):
         settings: Settings,
         *,
         sync_commands: bool = False,
+        identity: IdentityService | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents.default())
         super().__init__(**options)
         self.service = service
+        self.identity = identity
         self.settings = settings
         self.sync_commands = sync_commands
         self.tree = AnimeTree(self)
@@ -101,7 +115,10 @@ class AnimeBot(discord.Client):
 
     async def setup_hook(self) -> None:
         """Register commands and persistent buttons; push commands only when asked to."""
-        for command in build_commands(self.service):
+        for command in [
+            *build_commands(self.service),
+            *identity_commands(self.service, self.identity),
+        ]:
             self.tree.add_command(command)
         self.add_dynamic_items(FeedbackButton, MoreButton, ForgetButton)
         if self.sync_commands:
@@ -131,6 +148,10 @@ class AnimeBot(discord.Client):
             await apply_reaction(self.service, self.user.id, payload, "remove")
 
 
+class ShardedAnimeBot(AnimeBot, discord.AutoShardedClient):
+    """:class:`AnimeBot` over several gateway connections (``shard_count``, ``shard_ids``)."""
+
+
 class DiscordFrontend:
     """Runs :class:`AnimeBot` in the background: ``start`` logs in, then connects in a task."""
 
@@ -143,13 +164,17 @@ class DiscordFrontend:
         token: str,
         *,
         sync_commands: bool = False,
+        identity: IdentityService | None = None,
         **options: Any,
     ) -> None:
         self.service = service
+        self.identity = identity
         self.settings = settings
         self.sync_commands = sync_commands
         self.client: AnimeBot | None = None
         self._token = token
+        #: None: one unsharded connection; else the shards this replica runs.
+        self.shards: Shards | None = shards_from_settings(settings)
         self._options = options
         self._task: asyncio.Task[None] | None = None
         self._failed: asyncio.Future[str] | None = None
@@ -157,8 +182,17 @@ class DiscordFrontend:
     async def start(self) -> None:
         """Log in (fails fast on a bad token or an unreachable API), then connect in a task."""
         configure_endpoints(self.settings)
-        client = AnimeBot(
-            self.service, self.settings, sync_commands=self.sync_commands, **self._options
+        kind, options = AnimeBot, dict(self._options)
+        if self.shards is not None:
+            kind = ShardedAnimeBot
+            options.update(self.shards.client_options())
+            log.info("discord: shards %s of %d", list(self.shards.ids), self.shards.count)
+        client = kind(
+            self.service,
+            self.settings,
+            sync_commands=self.sync_commands,
+            identity=self.identity,
+            **options,
         )
         try:
             await client.login(self._token)
@@ -203,6 +237,8 @@ class DiscordFrontend:
             ready = getattr(client._connection, "_ready_task", None)
             if ready is not None:
                 ready.cancel()
+            for shard_ready in getattr(client._connection, "_ready_tasks", {}).values():
+                shard_ready.cancel()
         if task is not None:
             try:
                 await asyncio.wait_for(task, timeout=10)

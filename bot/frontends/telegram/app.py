@@ -10,12 +10,15 @@ at once) but one person's in order (:mod:`.ordering`); sends go through
 a person's next update waits until their page is sent) as a baseline. The handlers are in
 :mod:`.handlers` and :mod:`.buttons`, the one error handler in :mod:`.errors`.
 Telegram request URLs carry the bot token, so a logging filter redacts it everywhere.
+With ``TELEGRAM_WEBHOOK_URL`` set (:mod:`.webhook`), PTB's webhook server takes the
+place of polling, so several replicas can answer one bot behind a load balancer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -30,7 +33,9 @@ from bot.frontends.telegram.handlers import COMMANDS, CommandHandlers
 from bot.frontends.telegram.ordering import PerPersonUpdateProcessor
 from bot.frontends.telegram.replies import Replies
 from bot.frontends.telegram.sending import FairRateLimiter
+from bot.frontends.telegram.webhook import WebhookConfig, webhook_config
 from bot.service import RecommendationService
+from bot.service.identity import IdentityService
 
 __all__ = ["TelegramFrontend", "TokenRedactor", "file_base_url", "polling_failure"]
 
@@ -103,12 +108,15 @@ class TelegramFrontend:
         poll_timeout: float = 10.0,
         poll_interval: float = 0.0,
         max_retries: int = 3,
+        identity: IdentityService | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.poll_interval = poll_interval
         self._redactor = TokenRedactor(token)
+        #: None: long polling (the default); else where Telegram posts updates.
+        self.webhook: WebhookConfig | None = webhook_config(settings)
         self._filtered: list[logging.Filterer] = []
         self._failed: asyncio.Future[str] | None = None
         self._install_redactor()  # before PTB logs its URLs (it does so in Bot.__init__)
@@ -129,7 +137,7 @@ class TelegramFrontend:
             .build()
         )
         replies = Replies(service, self.limiter)
-        CommandHandlers(service, replies).register(self.application)
+        CommandHandlers(service, replies, identity).register(self.application)
         ButtonHandlers(service, replies).register(self.application)
         self.application.add_error_handler(ErrorHandler(replies))
 
@@ -156,20 +164,62 @@ class TelegramFrontend:
             if app.post_init is not None:
                 await app.post_init(app)
             assert app.updater is not None
-            await app.updater.start_polling(
-                poll_interval=self.poll_interval,
-                timeout=int(self.poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
-            )
-            self._watch_polling(app.updater, self._failed)
+            if self.webhook is None:
+                await app.updater.start_polling(
+                    poll_interval=self.poll_interval,
+                    timeout=int(self.poll_timeout),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                self._watch_polling(app.updater, self._failed)
+            else:
+                await self._start_webhook(app.updater, self.webhook)
             await app.start()
         except BaseException:
             await self.stop()
             raise
-        log.info("telegram: polling as @%s", app.bot.username)
+        if self.webhook is None:
+            log.info("telegram: polling as @%s", app.bot.username)
+        else:
+            log.info(
+                "telegram: webhook %s as @%s, listening on %s:%d",
+                self.webhook.url,
+                app.bot.username,
+                self.webhook.listen,
+                self.webhook.port,
+            )
+
+    async def _start_webhook(self, updater: Updater, webhook: WebhookConfig) -> None:
+        """Listen for Telegram's posts and register the URL (and secret) with setWebhook.
+
+        Every replica registers the same URL; the secret is checked on every request
+        (403 and nothing handled without it). Stopping leaves the webhook set, so the
+        other replicas keep receiving updates."""
+        try:
+            # bind once first: tornado leaks its socket when the bind fails
+            socket.create_server((webhook.listen, webhook.port)).close()
+            await updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        except OSError as error:
+            raise StartupError(
+                f"cannot listen on {webhook.listen}:{webhook.port} for the Telegram "
+                f"webhook ({error.strerror or error})."
+            ) from None
+        except TelegramError as error:
+            raise StartupError(
+                f"Telegram refused the webhook {webhook.url} ({self._redactor.redact(str(error))})."
+            ) from None
+        except RuntimeError as error:  # PTB without the [webhooks] extra (no tornado)
+            raise StartupError(f"cannot start the Telegram webhook: {error}") from None
 
     async def wait_failed(self) -> str:
-        """Why polling ended on its own; waits while it runs (PTB retries network errors)."""
+        """Why polling ended on its own; waits while it runs (PTB retries network errors).
+        In webhook mode the server only stops with :meth:`stop`, so this waits until then."""
         if self._failed is None:
             raise RuntimeError("the Telegram front end was not started")
         return await asyncio.shield(self._failed)

@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot.errors import InvalidInput, NotAllowed, UnknownTitle
 from bot.frontends.common import throttled, vote_from_emoji
 from bot.frontends.telegram import render
+from bot.frontends.telegram.identity import IDENTITY_COMMANDS, IdentityHandlers
 from bot.frontends.telegram.replies import Replies
 from bot.frontends.telegram.season import SEASON_MENU, season_commands
 from bot.frontends.telegram.updates import (
@@ -38,6 +39,7 @@ from bot.frontends.telegram.updates import (
     user_ref,
 )
 from bot.service import ChatRef, RecommendationService, UserRef
+from bot.service.identity import IdentityService
 from bot.texts import (
     CHATTER,
     HELP,
@@ -63,6 +65,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("nsfw", "show or hide NSFW titles in this chat: /nsfw on|off"),
     ("forget", "delete everything stored about you"),
     ("about", "the model and what it has learnt"),
+    *IDENTITY_COMMANDS,
 )
 
 #: Longest thing taken as a MAL username before the service sees it.
@@ -75,9 +78,15 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 class CommandHandlers:
     """The handlers for typed commands, uploads and reactions."""
 
-    def __init__(self, service: RecommendationService, replies: Replies) -> None:
+    def __init__(
+        self,
+        service: RecommendationService,
+        replies: Replies,
+        identity: IdentityService | None = None,
+    ) -> None:
         self.service = service
         self.replies = replies
+        self.identity = IdentityHandlers(service, identity)
 
     def register(self, app: AnyApplication) -> None:
         """Add every handler to ``app`` (only new messages: edits are not commands again)."""
@@ -114,6 +123,7 @@ class CommandHandlers:
             "forget": self.forget,
             "about": self.about,
             **season_commands(self.service, self.replies),
+            **self.identity.commands(),
         }
 
     # ---- commands ----------------------------------------------------------------------------

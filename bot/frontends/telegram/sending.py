@@ -313,8 +313,11 @@ class FairRateLimiter(BaseRateLimiter[str]):
             self._wake.clear()
             if delay == 0.0:
                 continue
+            # not asyncio.wait_for: before Python 3.12 it swallows a cancel that comes as
+            # the wake fires, and shutdown() then waits for this task forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     def _grant_ready(self) -> float | None:
         """Let out everything that may go now; the seconds until more may (None: on a wake)."""

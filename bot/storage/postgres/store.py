@@ -16,6 +16,9 @@ from bot.storage.connection import Clock, utcnow
 from bot.storage.facade import StoreFacade
 from bot.storage.postgres.chats import PgAnimeCache, PgChatSettings, PgPrivacy
 from bot.storage.postgres.connection import PgDatabase, redact
+from bot.storage.postgres.cooldowns import PgCooldowns
+from bot.storage.postgres.identity import PgIdentities
+from bot.storage.postgres.lease import PgRetrainLease
 from bot.storage.postgres.lists import PgLists
 from bot.storage.postgres.people import PgPeople
 from bot.storage.postgres.suggestions import PgSuggestions
@@ -35,13 +38,15 @@ class PostgresStore(StoreFacade):
     def __init__(self, database: PgDatabase) -> None:
         """Use :meth:`open`; this only wires an already-migrated database."""
         self.database = database
-        self._people = PgPeople(database)
+        self._people = people = PgPeople(database)
         self._lists = PgLists(database)
         self._suggestions = PgSuggestions(database)
         self._votes = PgVotes(database)
         self._chats = PgChatSettings(database)
         self._cache = PgAnimeCache(database)
         self._privacy = PgPrivacy(database)
+        self._cooldowns = PgCooldowns(database)
+        self._identities = PgIdentities(database, people)
         self._closed = False
 
     @classmethod
@@ -63,6 +68,16 @@ class PostgresStore(StoreFacade):
             connect_timeout=connect_timeout,
         )
         return cls(database)
+
+    async def take_cooldown(
+        self, person_id: int, action: str, interval: float, burst: int
+    ) -> float:
+        """See :meth:`PgCooldowns.take_cooldown` (one bucket for every replica)."""
+        return await self._cooldowns.take_cooldown(person_id, action, interval, burst)
+
+    def retrain_lease(self) -> PgRetrainLease:
+        """The lease that lets one replica retrain at a time (see ``bot.retrain.lease``)."""
+        return PgRetrainLease(self.database.url)
 
     @property
     def path(self) -> str:
