@@ -33,6 +33,7 @@ class ServingModel(Protocol):
         disliked: Collection[int] = ...,
         exclude: Collection[int] = ...,
         explain: int = ...,
+        franchise_rules: bool = ...,
     ) -> list[Pick]: ...
 
     def similar(self, anime_id: int, n: int, filters: Filters = ...) -> list[Scored]: ...

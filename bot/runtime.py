@@ -28,6 +28,7 @@ from bot.retrain import Retrainer
 from bot.retrain.metadata import MetadataRefresher
 from bot.service import RecommendationService
 from bot.service.identity import IdentityService
+from bot.service.season import attach_season_source
 from bot.sources.anilist import AniListClient
 from bot.sources.mal import MalClient
 from bot.storage import AnyStore, DatabaseUnreachable, MigrationError, PostgresStore, open_store
@@ -149,6 +150,8 @@ async def open_runtime(
         service = RecommendationService(
             store, models, mal, anilist=anilist, page_size=settings.page_size, metadata=metadata
         )
+        # /season: the MAL API's season list with a client id, else AniList's (season.py)
+        attach_season_source(service, mal or anilist, site="MyAnimeList" if mal else "AniList")
         identity = IdentityService(store)  # /connect, /me, /export: one for every front end
         retrainer = Retrainer(
             store,

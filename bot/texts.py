@@ -34,6 +34,8 @@ HELP = """animerec finds anime you'll like, from your MyAnimeList or AniList tas
 /similar <anime>      titles like one you name (typos are fine)
 /next                 the next entry of each franchise you rated well
 /together             group picks: whoever taps "I'm in" (or /together mal:a anilist:b)
+/backlog [filters]    your plan-to-watch and on-hold, best first
+/season [year season] picks from a season, e.g. /season 2020 fall
 👍/👎 on a pick         steer your next page (press again to undo)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
@@ -53,6 +55,8 @@ DISCORD_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /next                 the next entry of each franchise you rated well
 /together [members] [also]  group picks for you and up to 5 members (also: mal:a anilist:b);
                       no members: a lobby, whoever taps "I'm in" joins
+/backlog [filters]    your plan-to-watch and on-hold, best first
+/season [year season] picks from a season, e.g. /season 2020 fall
 👍/👎 on a pick         steer your next page (buttons or reactions)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
@@ -72,6 +76,8 @@ CONSOLE_HELP = """animerec finds anime you'll like, from your MyAnimeList or Ani
 /similar <anime>      titles like one you name (typos are fine)
 /next                 the next entry of each franchise you rated well
 /together mal:a anilist:b  group picks for you and these lists (fetched, not stored)
+/backlog [filters]    your plan-to-watch and on-hold, best first
+/season [year season] picks from a season, e.g. /season 2020 fall
 +N / -N               👍/👎 card N: steer your next page (again to undo; or /like N, /dislike N)
 /nsfw on|off          show or hide NSFW titles in this chat (hidden by default)
 /connect [code]       join your Discord/Telegram/terminal accounts: get a code, or enter one
@@ -271,6 +277,57 @@ __all__ += [
     "TASTE_REASON",
     "UNKNOWN_ANIME",
     "UNLINKED",
+]
+
+# --- backlog and season (issue 12 parts 3 and 4) ---
+BACKLOG_HEADER = "Your backlog, best first (plan to watch and on hold)"
+BACKLOG_FILTERED_HEADER = "Your backlog, best first (plan to watch and on hold, filtered)"
+BACKLOG_EMPTY_FOOTER = (
+    "Nothing on your plan-to-watch or on-hold list (or nothing there passes the filters). "
+    "Add some on MyAnimeList or AniList, then /link again."
+)
+BACKLOG_NOT_LINKED = (
+    "Link your list first (/link <mal_username>): /backlog ranks its plan-to-watch."
+)
+BACKLOG_ON_HOLD = " (on hold)"
+SEASON_HEADER = "Picks from {season}"
+SEASON_USAGE = "Name a season like this: /season 2020 fall (or just /season for the newest)."
+#: the season came from the shipped catalogue, not MAL/AniList (``{why}``: one of the two below)
+SEASON_FROM_CATALOGUE = "From the shipped catalogue: {why}."
+SEASON_OFFLINE = "no live anime source is set up here, so this is its newest season"
+SEASON_SOURCE_DOWN = "{site} did not answer, so this is the newest season the catalogue has"
+SEASON_SOURCE_DOWN_NAMED = "{site} did not answer, so these are the catalogue's anime of {season}"
+SEASON_OFFLINE_NAMED = "no live anime source is set up here"
+SEASON_NOT_IN_CATALOGUE = "{site} did not answer and the catalogue has nothing from {season}"
+SEASON_EMPTY_FOOTER = (
+    "Nothing from that season passes the filters (or you have it all on your list)."
+)
+SEASON_SEQUEL_REASON = "sequel to {title}, which you rated {score}"
+SEASON_SEQUEL_LIKED_REASON = "sequel to {title}, which you liked"
+SEASON_GENRES_REASON = "same genres as {title} ({genres})"
+SEASON_STORY_REASON = "a story like {title}"
+SEASON_POPULAR_REASON = "one of the season's most watched"
+
+__all__ += [
+    "BACKLOG_EMPTY_FOOTER",
+    "BACKLOG_FILTERED_HEADER",
+    "BACKLOG_HEADER",
+    "BACKLOG_NOT_LINKED",
+    "BACKLOG_ON_HOLD",
+    "SEASON_EMPTY_FOOTER",
+    "SEASON_FROM_CATALOGUE",
+    "SEASON_GENRES_REASON",
+    "SEASON_HEADER",
+    "SEASON_NOT_IN_CATALOGUE",
+    "SEASON_OFFLINE",
+    "SEASON_OFFLINE_NAMED",
+    "SEASON_POPULAR_REASON",
+    "SEASON_SEQUEL_LIKED_REASON",
+    "SEASON_SEQUEL_REASON",
+    "SEASON_SOURCE_DOWN",
+    "SEASON_SOURCE_DOWN_NAMED",
+    "SEASON_STORY_REASON",
+    "SEASON_USAGE",
 ]
 
 # --- one person across platforms: /connect, /me, /export (bot.service.identity) ---

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.evaluate_season import run_season
 from bot.config import Settings
 from recommender.datasets import load_dataset
 from recommender.evaluate import ALL_MODELS, DEFAULT_MODEL, run_protocol
@@ -44,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         type=group_sizes,
         help="group picks instead: random groups of these sizes, e.g. 2,3,5",
     )
+    parser.add_argument(
+        "--season", action="store_true", help="season picks: a 2020 season held out"
+    )
+    parser.add_argument("--seasons", type=int, default=4, help="with --season: seasons shown")
 
 
 def franchise_lines(franchise: dict[str, Any] | None) -> list[str]:
@@ -98,6 +103,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     def say(message: str) -> None:
         print(f"evaluate: {message}", file=sys.stderr, flush=True)
+
+    if args.season:
+        return run_season(args)
 
     dataset = load_dataset(
         args.folder, ratings=args.ratings, anime=args.anime, progress=not args.json

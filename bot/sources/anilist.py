@@ -62,7 +62,9 @@ from bot.sources.anilist_json import (
 )
 from bot.sources.anilist_media import MEDIA_QUERY, parse_media
 from bot.sources.mal_http import RetryPolicy, retry_after_seconds
+from bot.sources.season_json import SEASON_QUERY, parse_anilist_season
 from recommender.catalog import Anime
+from recommender.season import Season
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -231,6 +233,32 @@ class AniListClient:
         except Malformed as exc:
             log.warning("unreadable AniList details of anime %d: %s", anime_id, exc)
             raise UpstreamUnavailable(texts.ANILIST_UNREADABLE) from exc
+
+    async def fetch_season(self, season: Season, *, max_pages: int = 4) -> list[Anime]:
+        """The anime (with a MAL id) of ``season``, 50 a page, at most ``max_pages``
+        (paced like every request), most popular first.
+
+        Raises UpstreamRateLimited, UpstreamUnavailable.
+        """
+        found: dict[int, Anime] = {}
+        for page in range(1, max_pages + 1):
+            variables = {
+                "season": season.name.upper(),
+                "seasonYear": season.year,
+                "page": page,
+                "perPage": 50,
+            }
+            payload = await self._post(SEASON_QUERY, variables, str(season))
+            try:
+                anime, more = parse_anilist_season(payload)
+            except Malformed as exc:
+                log.warning("unreadable AniList season %s: %s", season, exc)
+                raise UpstreamUnavailable(texts.ANILIST_UNREADABLE) from exc
+            for a in anime:
+                found.setdefault(a.anime_id, a)
+            if not more:
+                break
+        return sorted(found.values(), key=lambda a: (-a.members, a.anime_id))
 
     async def _post(self, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:
         """POST ``query``; the answer's JSON object, or the error it stands for."""

@@ -45,7 +45,9 @@ from bot.errors import (
 from bot.lists import AnimeList, AnimeListEntry, ProgressFn
 from bot.sources.mal_http import UNREADABLE, MalHttp, RetryPolicy
 from bot.sources.mal_json import ANIME_FIELDS, Malformed, parse_anime, parse_list_page
+from bot.sources.season_json import MAL_SEASON_FIELDS, parse_mal_season
 from recommender.catalog import Anime
+from recommender.season import Season
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -60,6 +62,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.myanimelist.net/v2"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_PAGE_SIZE = 1000
+#: the season list's largest page
+MAX_SEASON_PAGE = 500
 
 _USERNAME = re.compile(r"[A-Za-z0-9_-]{2,16}")
 
@@ -191,6 +195,43 @@ class MalClient:
         except Malformed as exc:
             log.warning("unreadable details of anime %d: %s", anime_id, exc)
             raise UpstreamUnavailable(UNREADABLE) from exc
+
+    async def fetch_season(self, season: Season, *, max_pages: int = 3) -> list[Anime]:
+        """The anime that started in ``season`` (``GET /anime/season/{year}/{season}``,
+        up to 500 a page, at most ``max_pages``), most members first.
+
+        Raises:
+            UpstreamRateLimited, UpstreamUnavailable.
+        """
+        url = f"{self._base_url}/anime/season/{season.year}/{season.name}"
+        params: dict[str, str] | None = {
+            "fields": MAL_SEASON_FIELDS,
+            "limit": str(min(MAX_SEASON_PAGE, self._page_size)),
+            "nsfw": "true",
+            "sort": "anime_num_list_users",
+        }
+        found: dict[int, Anime] = {}
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            payload = await self._requests.get_json(
+                url,
+                params,
+                on_404=lambda: UpstreamUnavailable(UNREADABLE),
+                on_403=lambda: UpstreamUnavailable(UNREADABLE),
+            )
+            try:
+                page, next_url = parse_mal_season(payload, season)
+            except Malformed as exc:
+                log.warning("unreadable season page %s: %s", season, exc)
+                raise UpstreamUnavailable(UNREADABLE) from exc
+            for anime in page:
+                found.setdefault(anime.anime_id, anime)
+            if next_url is None:
+                break
+            self._check_next(next_url, seen)
+            seen.add(next_url)
+            url, params = next_url, None
+        return sorted(found.values(), key=lambda a: (-a.members, a.anime_id))
 
     # -- paging -------------------------------------------------------------------------
 

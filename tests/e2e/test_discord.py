@@ -562,6 +562,8 @@ async def test_commands_sync_only_when_asked(harness: Harness, fake: FakeDiscord
         "about",
         "nsfw",
         "help",
+        "backlog",
+        "season",
         "connect",
         "me",
         "export",

@@ -89,13 +89,24 @@ class GraphQLRequest:
         return mal_id if isinstance(mal_id, int) and "Media(" in self.query else None
 
     @property
+    def season(self) -> str | None:
+        """``"season:2020/fall"`` for a season ``Page`` query (also its fault target)."""
+        year, season = self.variables.get("seasonYear"), self.variables.get("season")
+        if "Page(" not in self.query or not isinstance(year, int) or not isinstance(season, str):
+            return None
+        return f"season:{year}/{season.lower()}"
+
+    @property
     def target(self) -> str | None:
-        """What faults are keyed by: the username, or :func:`media_key` of the MAL id."""
+        """What faults are keyed by: the username, :func:`media_key` of the MAL id, or the
+        season (:attr:`season`)."""
+        if self.season is not None:
+            return self.season
         return self.username or (None if self.mal_id is None else media_key(self.mal_id))
 
     @property
     def chunk(self) -> int:
-        chunk = self.variables.get("chunk")
+        chunk = self.variables.get("chunk", self.variables.get("page"))
         return chunk if isinstance(chunk, int) else 1
 
 
@@ -130,6 +141,7 @@ class FakeAniList:
         self.requests: list[GraphQLRequest] = []
         self._users: dict[str, _User] = {}
         self.media = MediaStore()
+        self.seasons: dict[str, list[dict[str, Any]]] = {}
         self._faults: list[_Fault] = []
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -398,7 +410,9 @@ class FakeAniList:
                 return await self._send(writer, 200, b"<html><body>502 Bad Gateway</body></html>")
             if fault.kind == "slow":
                 await asyncio.sleep(fault.delay)
-        if request.mal_id is not None:
+        if request.season is not None:
+            status, payload = self._season_page(request)
+        elif request.mal_id is not None:
             status, payload = self.media.answer(request.query, request.mal_id)
         else:
             status, payload = self._collection(request)
@@ -406,6 +420,26 @@ class FakeAniList:
         if fault is not None and fault.kind == "truncated":
             raw = raw[: max(1, len(raw) // 2)]
         return await self._send(writer, status, raw)
+
+    def add_season(self, year: int, season: str, media: list[dict[str, Any]]) -> None:
+        """Serve ``Page { media(season:, seasonYear:) }``: ``media`` are ``Media`` objects
+        (``idMal``, ``title``, ``genres``, ...) in the order served. Fault target:
+        ``"season:{year}/{season}"`` (lower case); fault ``chunk`` = the page."""
+        self.seasons[f"season:{year}/{season.lower()}"] = media
+
+    def _season_page(self, request: GraphQLRequest) -> tuple[int, dict[str, Any]]:
+        needed = ("media(season: $season, seasonYear: $seasonYear, type: ANIME", "idMal")
+        if any(n not in request.query for n in needed):
+            return 400, _payload("Validation error: not a season query", 400)
+        if request.variables.get("season") not in ("WINTER", "SPRING", "SUMMER", "FALL"):
+            return 400, _payload('Validation error: Invalid value for "season"', 400)
+        page = request.chunk
+        per = request.variables.get("perPage")
+        per = per if isinstance(per, int) and 1 <= per <= 50 else 50
+        media = self.seasons.get(request.season or "", [])
+        shown = media[(page - 1) * per : page * per]
+        info = {"hasNextPage": page * per < len(media)}
+        return 200, {"data": {"Page": {"pageInfo": info, "media": shown}}}
 
     def _take_fault(self, username: str | None, chunk: int) -> _Fault | None:
         for fault in self._faults:

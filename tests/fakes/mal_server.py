@@ -63,6 +63,7 @@ Target = str | int
 
 _LIST_PATH = re.compile(r"^/v2/users/(?P<name>[^/]+)/animelist$")
 _ANIME_PATH = re.compile(r"^/v2/anime/(?P<id>\d+)$")
+_SEASON_PATH = re.compile(r"^/v2/anime/season/(?P<year>\d{4})/(?P<season>[a-z]+)$")
 
 _TITLES = (
     "Cowboy Bebop",
@@ -186,6 +187,7 @@ class FakeMal:
         self.requests: list[RecordedRequest] = []
         self._users: dict[str, _User] = {}
         self._anime: dict[int, dict[str, Any]] = {}
+        self._seasons: dict[str, list[dict[str, Any]]] = {}
         self._faults: list[Fault] = []
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -269,6 +271,12 @@ class FakeMal:
         payload.update(fields)
         self._anime[anime_id] = payload
         return payload
+
+    def add_season(self, year: int, season: str, anime: Iterable[Mapping[str, Any]]) -> None:
+        """Serve ``/anime/season/{year}/{season}``: ``anime`` are ``/anime/{id}``-like
+        payloads (e.g. from :meth:`add_anime`), listed as ``data[].node`` in that order.
+        Fault target: ``"season:{year}/{season}"``."""
+        self._seasons[f"{year}/{season}"] = [dict(a) for a in anime]
 
     # -- faults -------------------------------------------------------------------------
 
@@ -381,6 +389,7 @@ class FakeMal:
 
         list_match = _LIST_PATH.match(parts.path)
         anime_match = _ANIME_PATH.match(parts.path)
+        season_match = _SEASON_PATH.match(parts.path)
         key: Target | None = None
         limit, offset = _int(query.get("limit"), 100), _int(query.get("offset"), 0)
         page = 1
@@ -389,6 +398,9 @@ class FakeMal:
             page = offset // max(1, limit) + 1
         elif anime_match:
             key = int(anime_match["id"])
+        elif season_match:
+            key = f"season:{season_match['year']}/{season_match['season']}"
+            page = offset // max(1, limit) + 1
 
         fault = self._take_fault(key, page)
         if fault is not None:
@@ -409,6 +421,8 @@ class FakeMal:
             details = self._anime.get(int(anime_match["id"]))
             status = 200 if details is not None else 404
             payload = details or _error(404)
+        elif season_match:
+            status, payload = self._season_page(parts.path, season_match, query, limit, offset)
         else:
             status, payload = 404, _error(404)
         body = json.dumps(payload).encode()
@@ -438,6 +452,22 @@ class FakeMal:
             previous = {"offset": max(0, offset - limit), **rest}
             paging["previous"] = f"{self.root_url}{path}?" + urlencode(previous)
         return 200, {"data": user.items[offset : offset + limit], "paging": paging}
+
+    def _season_page(
+        self, path: str, match: re.Match[str], query: dict[str, str], limit: int, offset: int
+    ) -> tuple[int, dict[str, Any]]:
+        items = self._seasons.get(f"{match['year']}/{match['season']}")
+        if match["season"] not in ("winter", "spring", "summer", "fall") or not 1 <= limit <= 500:
+            return 400, {"message": "invalid q", "error": "bad_request"}
+        if items is None:
+            items = []
+        rest = {k: v for k, v in query.items() if k != "offset"}
+        paging: dict[str, str] = {}
+        if offset + limit < len(items):
+            query_next = urlencode({"offset": offset + limit, **rest})
+            paging["next"] = f"{self.root_url}{path}?{query_next}"
+        data = [{"node": item} for item in items[offset : offset + limit]]
+        return 200, {"data": data, "paging": paging, "season": dict(match.groupdict())}
 
     def _take_fault(self, key: Target | None, page: int) -> Fault | None:
         for fault in self._faults:

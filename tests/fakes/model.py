@@ -81,6 +81,7 @@ class FakeModel:
         disliked: Collection[int] = (),
         exclude: Collection[int] = (),
         explain: int = 0,
+        franchise_rules: bool = True,  # the fake has no franchise rules either way
     ) -> list[Pick]:
         positives = [e.anime_id for e in entries if e.score >= 7 or e.score == 0] + list(liked)
         weights = self._affinity(positives, disliked)

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.errors import InvalidInput
 from bot.frontends.common import error_reply, throttled
 from bot.frontends.console.identity import ConsoleIdentity
+from bot.frontends.console.season import season_handlers
 from bot.frontends.console.together import together
 from bot.service import ChatRef, RecommendationService, UserRef
 from bot.service.groups import GroupPicks
@@ -105,6 +106,7 @@ class Conversation:
             "nsfw": self._nsfw,
             "forget": self._forget,
             "about": self._about,
+            **season_handlers(self),
             **self.identity.handlers(),
         }
 

@@ -19,6 +19,7 @@ from bot.frontends.common import clip, throttled
 from bot.frontends.discord.buttons import forget_view, send_page
 from bot.frontends.discord.render import CONTENT_LIMIT
 from bot.frontends.discord.replies import chat_ref, defer, say, user_ref
+from bot.frontends.discord.season import season_commands
 from bot.service import RecommendationService
 from bot.service.ports import Site
 from bot.texts import DISCORD_FORGET_ENDING, DISCORD_HELP, LINK_PROGRESS
@@ -149,7 +150,8 @@ def build_commands(service: RecommendationService) -> list[Command]:
     async def help_(interaction: Interaction) -> None:
         await interaction.response.send_message(f"```\n{DISCORD_HELP}\n```", ephemeral=True)
 
-    return [recommend, more, similar, next_, link, unlink, forget, about, nsfw, help_]
+    commands: list[Command] = [recommend, more, similar, next_, link, unlink, forget, about, nsfw]
+    return [*commands, help_, *season_commands(service)]
 
 
 def title_choices(service: RecommendationService, current: str) -> list[app_commands.Choice[str]]:

@@ -28,6 +28,7 @@ from bot.frontends.common import throttled, vote_from_emoji
 from bot.frontends.telegram import render
 from bot.frontends.telegram.identity import IDENTITY_COMMANDS, IdentityHandlers
 from bot.frontends.telegram.replies import Replies
+from bot.frontends.telegram.season import SEASON_MENU, season_commands
 from bot.frontends.telegram.together import TogetherHandlers
 from bot.frontends.telegram.updates import (
     PLATFORM,
@@ -62,6 +63,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("similar", "titles like one you name: /similar <anime>"),
     ("next", "the next entry of each franchise you rated well"),
     ("together", "group picks: a lobby to join, or /together mal:a anilist:b"),
+    *SEASON_MENU,
     ("nsfw", "show or hide NSFW titles in this chat: /nsfw on|off"),
     ("forget", "delete everything stored about you"),
     ("about", "the model and what it has learnt"),
@@ -123,6 +125,7 @@ class CommandHandlers:
             "nsfw": self.nsfw,
             "forget": self.forget,
             "about": self.about,
+            **season_commands(self.service, self.replies),
             **self.identity.commands(),
         }
 
