@@ -9,26 +9,19 @@ then keeps that title off her next Discord page. /me on each shows both accounts
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import signal
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-import bot.cli.run
 from bot.config import Settings
-from bot.model_slot import ModelSlot
-from bot.runtime import Runtime, open_runtime
 from bot.texts import CONNECT_USED, FORGOTTEN, TELEGRAM_PRIVATE_ONLY
-from tests.e2e.test_serve import TELEGRAM_TOKEN, Started, serving
+from tests.e2e import test_serve as serve_base
+from tests.e2e.test_serve import Started, serving
 from tests.e2e.test_telegram import anime_of, page_of
 from tests.fakes.discord_http import FakeDiscord
-from tests.fakes.model import FakeModel
 from tests.fakes.telegram_api import FakeTelegramApi, chat, user
 
 pytestmark = pytest.mark.usefixtures("restore_discord_urls")
@@ -40,50 +33,9 @@ ALICE_DC = FakeDiscord.make_user(111_000_000_000_000_001, "alice")
 DM = 800_000_000_000_000_009
 
 
-@pytest.fixture
-async def discord_api() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
-    async with FakeTelegramApi(TELEGRAM_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def settings(tmp_path: Path, discord_api: FakeDiscord, telegram_api: FakeTelegramApi) -> Settings:
-    """``animerec run`` with both bots; nothing leaves loopback (no live metadata fetches)."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        ANIMEREC_DATA_DIR=tmp_path,
-        ANIMEREC_RETRAIN_EVERY=0,
-        ANIMEREC_LIVE_META_PER_MINUTE=0,
-        MAL_CLIENT_ID=None,
-        DISCORD_TOKEN=SecretStr(discord_api.token),
-        DISCORD_API_BASE_URL=discord_api.api_url,
-        DISCORD_GATEWAY_URL=discord_api.gateway_url,
-        TELEGRAM_TOKEN=SecretStr(TELEGRAM_TOKEN),
-        TELEGRAM_API_BASE_URL=telegram_api.base_url,
-    )
-
-
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> Started:
-    """serve() with the FakeModel, recording the runtime it builds."""
-    record = Started()
-
-    @contextlib.asynccontextmanager
-    async def recording_open(settings: Settings, **options: Any) -> AsyncIterator[Runtime]:
-        options["models"] = ModelSlot(FakeModel())
-        async with open_runtime(settings, **options) as runtime:
-            record.runtime = runtime
-            record.frontends = list(runtime.frontends)
-            yield runtime
-
-    monkeypatch.setattr(bot.cli.run, "open_runtime", recording_open)
-    return record
+# the fixtures of test_serve.py: both bots in one serve(), only the model faked
+discord_api, telegram_api = serve_base.discord_api, serve_base.telegram_api
+settings, started = serve_base.settings, serve_base.started
 
 
 async def discord_command(

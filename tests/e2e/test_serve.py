@@ -67,10 +67,12 @@ async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
 
 @pytest.fixture
 def settings(tmp_path: Path, discord_api: FakeDiscord, telegram_api: FakeTelegramApi) -> Settings:
+    """``animerec run`` with both bots; nothing leaves loopback (no live metadata fetches)."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         ANIMEREC_DATA_DIR=tmp_path,
         ANIMEREC_RETRAIN_EVERY=0,
+        ANIMEREC_LIVE_META_PER_MINUTE=0,
         MAL_CLIENT_ID=None,
         DISCORD_TOKEN=SecretStr(discord_api.token),
         DISCORD_API_BASE_URL=discord_api.api_url,
