@@ -145,6 +145,7 @@ def fit_ranker(
         "deterministic": True,
         "verbosity": -1,
     }
+
     def progress(env: lgb.callback.CallbackEnv) -> None:
         if (env.iteration + 1) % 50 == 0:
             say(f"ranker: {env.iteration + 1}/{params.trees} trees")

@@ -84,9 +84,7 @@ class Ranker:
         return str(self.booster.model_to_string())
 
     @staticmethod
-    def from_text(
-        text: str, candidates: int, summary: Mapping[str, Any] | None = None
-    ) -> Ranker:
+    def from_text(text: str, candidates: int, summary: Mapping[str, Any] | None = None) -> Ranker:
         """Inverse of :meth:`to_text`.
 
         Raises:
