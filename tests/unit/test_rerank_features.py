@@ -12,7 +12,6 @@ from recommender.catalog import Anime, Catalog
 from recommender.evaluate import make_split
 from recommender.model import ModelArrays, ModelInfo, Recommender, ServeParams
 from recommender.rerank import rerank, training_data
-from recommender.stage2 import BoundRanker
 from recommender.rerank_features import (
     FEATURES,
     FeatureContext,
@@ -21,6 +20,7 @@ from recommender.rerank_features import (
     features,
     stage1,
 )
+from recommender.stage2 import BoundRanker
 from recommender.types import Status
 
 
@@ -164,3 +164,25 @@ def test_ranker_trains_and_reorders_candidates(
         top = np.argsort(-scores, kind="stable")[: len(cands)]
         assert set(top.tolist()) == set(cands.tolist())
         assert (np.diff(pred[np.argsort(-scores[cands], kind="stable")]) <= 1e-9).all()
+
+
+def test_rank_features_are_a_stable_sorts_ranks() -> None:
+    """``_ranks`` (no full sort) gives exactly the ranks of a stable descending argsort."""
+    from recommender.rerank_features import _ranks
+
+    rng = np.random.default_rng(1)
+    for t in range(100):
+        n = int(rng.integers(5, 300))
+        scores = (
+            rng.integers(-3, 4, size=n).astype(np.float32)
+            if t % 2
+            else rng.normal(size=n).astype(np.float32)
+        )
+        scores[rng.random(n) < 0.3] = 0.0  # many ties, as EASE's zeros
+        unseen = rng.random(n) < 0.8
+        at = rng.permutation(np.flatnonzero(unseen))[:50]
+        masked = np.where(unseen, scores, -np.inf)
+        order = np.argsort(-masked, kind="stable")
+        rank = np.empty(n, dtype=np.float32)
+        rank[order] = np.arange(n, dtype=np.float32)
+        np.testing.assert_array_equal(_ranks(scores, unseen, at), rank[at])

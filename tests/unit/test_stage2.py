@@ -167,7 +167,7 @@ def test_a_ranked_model_without_its_ranker_entry_is_refused(
     meta = json.loads((path / "meta.json").read_text())
     del meta["files"]["ranker.txt"], meta["stage2"]
     (path / "meta.json").write_text(json.dumps(meta))
-    with pytest.raises(ArtifactError, match="no checksum for ranker.txt"):
+    with pytest.raises(ArtifactError, match=r"no checksum for ranker\.txt"):
         load_model(path)
 
 
