@@ -141,7 +141,7 @@ def fit_ranker(
         "bagging_freq": 1,
         "lambdarank_truncation_level": 100,
         "seed": params.seed,
-        "num_threads": 2,
+        "num_threads": 1,  # OpenMP threads wait on each other badly on a busy machine
         "deterministic": True,
         "verbosity": -1,
     }
