@@ -28,7 +28,14 @@ from recommender.model import Recommender
 from recommender.rerank_features import FEATURES, FeatureContext, PersonInput, features, stage1
 from recommender.types import ListEntry, Status
 
-__all__ = ["BoundRanker", "Ranker", "RankerFormatError", "person_input"]
+__all__ = ["MIN_LIST", "BoundRanker", "Ranker", "RankerFormatError", "person_input"]
+
+#: the ranker re-orders only for people with at least this many positive list entries
+#: (👍/👎 not counted): it is trained on the protocol's people, who have at least 4 liked
+#: titles in their input; for shorter histories (nothing linked, a few titles, 👍/👎
+#: only) stage 1 serves alone: the ranker's pages there lost to the blend's in the
+#: feedback simulation (docs/model.md)
+MIN_LIST = 4
 
 
 class RankerFormatError(ValueError):
@@ -137,7 +144,16 @@ class BoundRanker:
         disliked: Collection[int],
         allowed: NDArray[np.bool_],
     ) -> NDArray[np.float32] | None:
-        """Scores of every model item with the candidates re-ordered (``None``: cold)."""
+        """Scores of every model item with the candidates re-ordered (``None``: stage 1 alone).
+
+        ``None`` too for a person with fewer than :data:`MIN_LIST` positive list entries.
+        """
+        thumbs = set(map(int, liked)) | set(map(int, disliked))
+        rows = [e for e in entries if int(e.anime_id) not in thumbs]
+        st = np.fromiter((int(e.status) for e in rows), dtype=np.int16, count=len(rows))
+        sc = np.fromiter((int(e.score) for e in rows), dtype=np.int16, count=len(rows))
+        if int((self.ctx.model.params.policy.weights(st, sc) > 0).sum()) < MIN_LIST:
+            return None
         return self.scores(person_input(self.ctx.model, entries, liked, disliked), allowed)
 
     def scores(

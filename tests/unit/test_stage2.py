@@ -18,7 +18,13 @@ from recommender.rerank_features import FEATURES, PersonInput, stage1
 from recommender.stage2 import BoundRanker, Ranker, RankerFormatError, person_input, top_allowed
 from recommender.types import Filters, ListEntry, Status
 
-ENTRIES = [ListEntry(1, Status.COMPLETED, 9), ListEntry(2, Status.COMPLETED, 8)]
+ENTRIES = [
+    ListEntry(1, Status.COMPLETED, 9),
+    ListEntry(2, Status.COMPLETED, 8),
+    ListEntry(13, Status.COMPLETED, 6),
+    ListEntry(9, Status.PLAN_TO_WATCH, 0),
+    ListEntry(4, Status.WATCHING, 0),
+]
 ALL = Filters(allow_nsfw=True)
 
 
@@ -68,7 +74,7 @@ def test_recommend_serves_the_rankers_order(tiny_ranked_model: Recommender) -> N
     wide = [p.anime_id for p in model.recommend(ENTRIES, k + 3, ALL, franchise_rules=False)]
     assert wide == first[::-1] + longer[k:]
     # explanations still name the person's own titles behind each pick
-    assert all(p.because and set(p.because) <= {1, 2} for p in got)
+    assert all(p.because and set(p.because) <= {1, 2, 4, 13} for p in got)
     assert [p.because for p in got] == [
         plain.recommend(ENTRIES, 1, ALL, explain=2, exclude={a for a in first if a != p.anime_id},
                         franchise_rules=False)[0].because
@@ -79,15 +85,15 @@ def test_recommend_serves_the_rankers_order(tiny_ranked_model: Recommender) -> N
 def test_candidates_respect_filters_exclusions_and_thumbs(tiny_ranked_model: Recommender) -> None:
     model = copy.copy(tiny_ranked_model)
     model.stage2 = _reversing_ranker(4).bind(model)
-    exclude = {3, 4}
-    picks = model.recommend(ENTRIES, 4, Filters(), liked={6}, disliked={7}, exclude=exclude)
+    exclude = {3}
+    picks = model.recommend(ENTRIES, 3, Filters(), liked={6}, disliked={7}, exclude=exclude)
     ids = [p.anime_id for p in picks]
-    assert len(ids) == 4
-    assert not set(ids) & {1, 2, 3, 4, 6, 7, 11}  # list, exclusions, thumbs, NSFW
+    assert len(ids) == 3
+    assert not set(ids) & {1, 2, 3, 4, 6, 7, 9, 11, 13}  # list, exclusions, thumbs, NSFW
     plain = _without_stage2(model)
     first = [
         p.anime_id
-        for p in plain.recommend(ENTRIES, 4, Filters(), liked={6}, disliked={7}, exclude=exclude)
+        for p in plain.recommend(ENTRIES, 3, Filters(), liked={6}, disliked={7}, exclude=exclude)
     ]
     assert ids == first[::-1]
 
@@ -225,3 +231,18 @@ def test_evaluation_scores_the_whole_model(
         assert ranked.tolist() == cands[::-1].tolist()
         checked += 1
     assert checked > 0
+
+
+def test_short_histories_are_served_by_stage_1(tiny_ranked_model: Recommender) -> None:
+    """Under MIN_LIST positive list entries (👍/👎 not counted) the ranker is skipped."""
+    from recommender.stage2 import MIN_LIST
+
+    model = copy.copy(tiny_ranked_model)
+    model.stage2 = _reversing_ranker(6).bind(model)
+    plain = _without_stage2(model)
+    short = ENTRIES[: MIN_LIST - 1]
+    for entries, liked in ((short, {6, 8}), ([], {1, 2, 6, 8})):
+        got = [p.anime_id for p in model.recommend(entries, 5, ALL, liked=liked)]
+        assert got == [p.anime_id for p in plain.recommend(entries, 5, ALL, liked=liked)]
+    longer = [p.anime_id for p in model.recommend(ENTRIES, 5, ALL, franchise_rules=False)]
+    assert longer != [p.anime_id for p in plain.recommend(ENTRIES, 5, ALL, franchise_rules=False)]
