@@ -7,8 +7,10 @@ Layout under the models folder::
       20250101T120000Z-als-ease-1a2b3c4d/
         model.npz              # item ids, factors, pruned EASE (CSR parts), popularity, content
         catalog.parquet        # the catalog the model was trained with
+        ranker.txt             # (als+ease+rank only) the second stage, LightGBM's text format
         meta.json              # version, created_at, algorithm, params, data fingerprint,
-                               # metrics, counts, and the sha256 + size of the two files above
+                               # metrics, counts, the second stage's settings ("stage2"),
+                               # and the sha256 + size of every file above
 
 A version is written into a hidden temp folder, flushed, then renamed into place; the
 ``CURRENT`` pointer is written to a temp file and ``os.replace``-d. Loading verifies
@@ -39,6 +41,7 @@ from numpy.typing import NDArray
 from recommender.catalog import Catalog
 from recommender.errors import ArtifactError
 from recommender.model import ModelArrays, ModelInfo, Recommender, ServeParams
+from recommender.stage2 import BoundRanker, Ranker, RankerFormatError
 from recommender.weighting import WeightPolicy
 
 __all__ = [
@@ -60,6 +63,9 @@ CURRENT = "CURRENT"
 MODEL_FILE = "model.npz"
 CATALOG_FILE = "catalog.parquet"
 META_FILE = "meta.json"
+RANKER_FILE = "ranker.txt"
+#: serving algorithms that need the second stage's file
+_NEEDS_RANKER = ("als+ease+rank",)
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CHUNK = 1 << 20
 
@@ -157,6 +163,14 @@ def write_artifact(
             fh.flush()
             os.fsync(fh.fileno())
         model.catalog.save(tmp / CATALOG_FILE)
+        files = [MODEL_FILE, CATALOG_FILE]
+        stage2: dict[str, Any] | None = None
+        if isinstance(model.stage2, BoundRanker):
+            _write_bytes_synced(tmp / RANKER_FILE, model.stage2.ranker.to_text().encode())
+            files.append(RANKER_FILE)
+            stage2 = model.stage2.ranker.meta()
+        elif model.stage2 is not None:
+            raise ValueError(f"cannot save a second stage of type {type(model.stage2).__name__}")
         merged_metrics = dict(info.metrics)
         merged_metrics.update(metrics or {})
         serve = asdict(model.params)
@@ -175,9 +189,11 @@ def write_artifact(
             "metrics": merged_metrics,
             "files": {
                 name: {"sha256": _sha256(tmp / name), "bytes": (tmp / name).stat().st_size}
-                for name in (MODEL_FILE, CATALOG_FILE)
+                for name in files
             },
         }
+        if stage2 is not None:
+            meta["stage2"] = stage2
         text = json.dumps(_json_safe(meta), indent=2, sort_keys=True) + "\n"
         _write_bytes_synced(tmp / META_FILE, text.encode())
         _fsync_dir(tmp)
@@ -226,7 +242,11 @@ def _verify_files(folder: Path, meta: dict[str, Any]) -> None:
     files = meta["files"]
     if not isinstance(files, dict):
         raise ArtifactError(folder / META_FILE, "bad 'files' table")
-    for name in (MODEL_FILE, CATALOG_FILE):
+    names = [MODEL_FILE, CATALOG_FILE]
+    serve = meta["serve"]
+    if "stage2" in meta or (isinstance(serve, dict) and serve.get("algorithm") in _NEEDS_RANKER):
+        names.append(RANKER_FILE)  # a ranked model without its ranker is incomplete
+    for name in names:
         path = folder / name
         expected = files.get(name)
         if not isinstance(expected, dict) or "sha256" not in expected:
@@ -365,9 +385,25 @@ def load_model(path: Path) -> Recommender:
     if info.n_items != len(arrays.item_ids):
         raise ArtifactError(meta_path, "n_items does not match model.npz")
     try:
-        return Recommender(arrays, catalog, info, serve)
+        model = Recommender(arrays, catalog, info, serve)
     except ValueError as error:
         raise ArtifactError(folder, str(error)) from None
+    if "stage2" in meta:
+        model.stage2 = _read_ranker(folder / RANKER_FILE, meta).bind(model)
+    return model
+
+
+def _read_ranker(path: Path, meta: dict[str, Any]) -> Ranker:
+    """The second stage's booster (checksum verified already)."""
+    stage2 = meta["stage2"]
+    try:
+        text = path.read_bytes().decode("utf-8")
+        candidates = int(stage2["candidates"])
+        return Ranker.from_text(text, candidates, stage2.get("summary") or {})
+    except (UnicodeDecodeError, RankerFormatError) as error:
+        raise ArtifactError(path, f"not a usable ranker ({error})") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ArtifactError(path.parent / META_FILE, f"bad 'stage2' ({error})") from None
 
 
 def current_version(models_dir: Path) -> str:

@@ -11,11 +11,15 @@ Protocol (shared/design.md; Liang et al. 2018, Steck 2019):
    hits in the top K / min(K, held-out count), for K = 20 and 50; NDCG@100 with binary
    relevance. Means over the test users, with their count.
 
+The default is ``als+ease+rank`` (the blend ``als+ease`` re-ordered by the learned second
+stage, :mod:`recommender.rerank`); the blend is evaluated beside it, with the blend's
+candidate Recall@K (the second stage's ceiling) and the ranker's feature importances.
+
 Feedback simulation (``--feedback-rounds R``): for each test user, show pages of 10 from
-the default model; the user 👍s what they liked on a page (held out, or left out of a short
-input) and 👎s the rest; the next page folds that in and never repeats a shown anime. The
-same pages without feedback (shown anime still excluded) are the control. Reported:
-cumulative hits (held-out anime shown) after R pages.
+the default model (and from the blend); the user 👍s what they liked on a page (held out,
+or left out of a short input) and 👎s the rest; the next page folds that in and never
+repeats a shown anime. The same pages without feedback (shown anime still excluded) are
+the control. Reported: cumulative hits (held-out anime shown) after R pages.
 
 A :class:`Scorer` is anything that can be fitted on the train users and then score one
 person: the baselines, a :class:`ModelScorer` (fitted by :func:`recommender.train.train_model`)
@@ -41,6 +45,9 @@ from recommender.holdout import HOLDOUT, LIKE_SCORE, MIN_LIKED, Split, make_spli
 from recommender.interactions import Interactions
 from recommender.model import Recommender
 from recommender.params import TrainParams
+from recommender.rerank import RANKED
+from recommender.rerank_features import PersonInput
+from recommender.stage2 import BoundRanker
 from recommender.train import train_model
 from recommender.types import Filters
 
@@ -63,7 +70,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TOP_N = 100
-DEFAULT_MODEL = "als+ease"
+DEFAULT_MODEL = RANKED
+#: stage 1 of the default (the previous default), evaluated beside it
+BLEND = "als+ease"
+#: candidate counts whose Recall@K (stage 1's top K) is reported for the default
+CANDIDATE_KS = (100, 200, 300, 500)
 PAGE = 10
 #: the feedback loop is also run with only this many input entries (0 = nothing linked)
 FEEDBACK_SHORT_INPUTS = (0, 3)
@@ -92,8 +103,12 @@ class FittedScorer:
         """Nothing to fit."""
 
     def score(self, person: PersonRows) -> NDArray[np.float32] | None:
-        """Model scores of every model item for the person's input rows."""
+        """Model scores of every model item for the person's input rows (both stages)."""
         assert self.model is not None
+        stage2 = self.model.stage2
+        if isinstance(stage2, BoundRanker):
+            rows = PersonInput.of(self.model, person.anime_ids, person.status, person.score)
+            return stage2.scores(rows)
         weights = self.model.params.policy.weights(person.status, person.score)
         return self.model.person_scores(person.anime_ids, weights)
 
@@ -250,6 +265,7 @@ def _scorers(names: Sequence[str], seed: int) -> list[Scorer]:
         "ease": EaseBaseline,
         "als": lambda: ModelScorer("als", TrainParams(algorithm="als", seed=seed)),
         "bpr": lambda: ModelScorer("bpr", TrainParams(algorithm="bpr", seed=seed)),
+        BLEND: lambda: ModelScorer(BLEND, TrainParams(algorithm=BLEND, seed=seed)),
         DEFAULT_MODEL: lambda: ModelScorer(DEFAULT_MODEL, TrainParams(seed=seed)),
     }
     unknown = [n for n in names if n not in made]
@@ -258,7 +274,7 @@ def _scorers(names: Sequence[str], seed: int) -> list[Scorer]:
     return [made[n]() for n in names]
 
 
-ALL_MODELS = ("popularity", "item-knn", "ease", "als", "bpr", DEFAULT_MODEL)
+ALL_MODELS = ("popularity", "item-knn", "ease", "als", "bpr", BLEND, DEFAULT_MODEL)
 BASELINES = ("popularity", "item-knn", "ease")
 
 
@@ -284,11 +300,11 @@ def run_protocol(
         f"{len(split.inputs)} test users with >= {MIN_LIKED} liked"
     )
     results: dict[str, dict[str, float]] = {}
-    default_scorer: ModelScorer | None = None
+    fitted: dict[str, Recommender] = {}
     for scorer in _scorers(models, seed):
         results[scorer.name] = evaluate_scorer(scorer, split, catalog, say)
-        if scorer.name == DEFAULT_MODEL and isinstance(scorer, ModelScorer):
-            default_scorer = scorer
+        if isinstance(scorer, ModelScorer) and scorer.model is not None:
+            fitted[scorer.name] = scorer.model
     out: dict[str, Any] = {
         "protocol": {
             "split": "users (strong generalization)",
@@ -310,29 +326,64 @@ def run_protocol(
     baselines = [results[b]["recall@20"] for b in BASELINES if b in results]
     if DEFAULT_MODEL in results and baselines:
         out["default_beats_baselines"] = results[DEFAULT_MODEL]["recall@20"] >= max(baselines)
-    default_model = default_scorer.model if default_scorer is not None else None
+    out.update(stage2_report(results, fitted.get(DEFAULT_MODEL), split))
+    default_model = fitted.get(DEFAULT_MODEL)
     if franchise and default_model is not None and default_model.has_franchises:
         started = time.perf_counter()
         out["franchise"] = franchise_metrics(default_model, split.inputs, split.held_out)
         say(f"franchise pages (rules off / on) in {time.perf_counter() - started:.1f} s")
-    if feedback_rounds > 0 and default_scorer is not None and default_scorer.model is not None:
+    for name, key in ((DEFAULT_MODEL, "feedback"), (BLEND, "feedback_blend")):
+        if feedback_rounds <= 0 or name not in fitted:
+            continue
         started = time.perf_counter()
-        fb = feedback_simulation(default_scorer.model, split, feedback_rounds)
+        fb = feedback_simulation(fitted[name], split, feedback_rounds)
+        fb["model"] = name
         fb["short_histories"] = [
-            feedback_simulation(default_scorer.model, split, feedback_rounds, input_items=k)
+            feedback_simulation(fitted[name], split, feedback_rounds, input_items=k)
             for k in FEEDBACK_SHORT_INPUTS
         ]
-        out["feedback"] = fb
+        out[key] = fb
         say(
-            f"feedback: {fb['hits_with_feedback']} hits with 👍/👎 vs "
+            f"feedback ({name}): {fb['hits_with_feedback']} hits with 👍/👎 vs "
             f"{fb['hits_without_feedback']} without after {feedback_rounds} pages "
             f"(x{fb['ratio']}) in {time.perf_counter() - started:.1f} s"
         )
         for short in fb["short_histories"]:
             say(
-                f"feedback, {short['input']}: {short['hits_with_feedback']} vs "
+                f"feedback ({name}), {short['input']}: {short['hits_with_feedback']} vs "
                 f"{short['hits_without_feedback']} (x{short['ratio']})"
             )
+    return out
+
+
+def stage2_report(
+    results: dict[str, dict[str, float]], model: Recommender | None, split: Split
+) -> dict[str, Any]:
+    """Ratios to the best baseline per model, and the default's candidate recall and ranker."""
+    out: dict[str, Any] = {}
+    metrics = ("recall@20", "recall@50", "ndcg@100")
+    present = [b for b in (*BASELINES, "als", "bpr") if b in results]
+    if present:
+        best = {m: max(results[b][m] for b in present) for m in metrics}
+        out["ratio_to_best_baseline"] = {
+            name: {m: round(r[m] / best[m], 4) if best[m] else None for m in metrics}
+            for name, r in results.items()
+        }
+    if model is None or not isinstance(model.stage2, BoundRanker):
+        return out
+    stage2 = model.stage2
+    hits: dict[int, list[float]] = {k: [] for k in CANDIDATE_KS}
+    for person, held in zip(split.inputs, split.held_out, strict=True):
+        rows = PersonInput.of(model, person.anime_ids, person.status, person.score)
+        hit = np.isin(model.item_ids[stage2.candidates(rows, max(CANDIDATE_KS))], held)
+        for k in CANDIDATE_KS:
+            hits[k].append(float(hit[:k].sum()) / min(k, len(held)))
+    out["stage2"] = {
+        "candidates": stage2.ranker.candidates,
+        "candidate_recall": {str(k): round(float(np.mean(v)), 4) for k, v in hits.items() if v},
+        "importance_gain": stage2.ranker.importance(),
+        "training": {k: v for k, v in stage2.ranker.summary.items() if k != "importance_gain"},
+    }
     return out
 
 

@@ -6,7 +6,7 @@ call folds the person in from their list with the closed-form ALS user solve (th
 normal equations ``implicit``'s ``recalculate_user`` solves), so a newly linked list or a
 fresh 👍/👎 changes the very next page without retraining.
 
-Scoring (algorithm ``als+ease``, the default; see docs/model.md for why):
+Scoring (stage 1, algorithm ``als+ease``; see docs/model.md for why):
 
 * factor part: ``x_u = (YᵀY + λI + Yᵀ(C_u - I)Y)⁻¹ YᵀC_u p_u`` with ``C_u = alpha·|w|`` and
   ``p_u = [w > 0]`` from :mod:`recommender.weighting`; scores ``Y x_u``;
@@ -16,13 +16,11 @@ Scoring (algorithm ``als+ease``, the default; see docs/model.md for why):
 * blend: each part is centred and scaled by the mean and standard deviation of its top
   ``norm_top`` unseen scores, then mixed ``(1-β)·ease + β·factors``.
 
-Algorithms ``als`` and ``bpr`` use the factor part alone. BPR people are folded in by
-BPR's own objective (:func:`~recommender.fold_in.bpr_fold_in`: item factors and biases
-fixed, the person's positives ranked above a fixed sample of other items); the
-least-squares solve scored BPR factors far worse (docs/model.md, tuning record). Anime
-outside the model (too few ratings, or newer than the data) are never recommended by
-the model;
-:meth:`Recommender.similar` answers for them from content (genres + synopsis).
+``als+ease+rank`` (the default) re-orders the blend's top candidates with a learned ranker
+(:mod:`recommender.stage2`, in the same ``recommend`` call). ``als`` and ``bpr`` use the
+factor part alone; BPR people are folded in by BPR's own objective
+(:func:`~recommender.fold_in.bpr_fold_in`). Anime outside the model are never recommended
+by it; :meth:`Recommender.similar` answers for them from content (genres + synopsis).
 """
 
 from __future__ import annotations
@@ -49,7 +47,7 @@ from recommender.franchise_rules import (
     shape_ranked,
     similar_page,
 )
-from recommender.model_values import ModelArrays, ModelInfo
+from recommender.model_values import ModelArrays, ModelInfo, SecondStage
 from recommender.ranking import bayesian_popularity, to_scored, top_rows, zscore_top
 from recommender.types import Filters, ListEntry, Pick, Scored
 from recommender.weighting import DEFAULT_POLICY, WeightPolicy
@@ -64,7 +62,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ALGORITHMS = ("als+ease", "als", "bpr")
+ALGORITHMS = ("als+ease+rank", "als+ease", "als", "bpr")
 #: weight of the popularity prior when ranking by content similarity
 CONTENT_POPULARITY = 0.05
 _FILTER_CACHE = 64
@@ -149,7 +147,7 @@ class Recommender:
         self._cat_rows = cat_rows
         f = arrays.factors
         self._has_factors = f.shape[1] > 0
-        self._has_ease = arrays.ease.nnz > 0 and params.algorithm == "als+ease"
+        self._has_ease = arrays.ease.nnz > 0 and params.algorithm.startswith("als+ease")
         self._bpr_fold = self._has_factors and params.fold_in == "bpr"
         if self._bpr_fold:
             # a fixed uniform sample: the same person always gets the same page
@@ -176,12 +174,13 @@ class Recommender:
         self._lock = threading.Lock()
         self._filter_masks: OrderedDict[Filters, NDArray[np.bool_]] = OrderedDict()
         self.has_franchises = catalog.has_franchises and bool(catalog.franchises)
+        self.stage2: SecondStage | None = None  # set by training / the artifact loader
 
     # ---- public API ---------------------------------------------------------------------------
 
     @property
     def algorithm(self) -> str:
-        """``als+ease``, ``als`` or ``bpr``."""
+        """One of :data:`ALGORITHMS`."""
         return self.params.algorithm
 
     def with_catalog(self, catalog: Catalog) -> Recommender:
@@ -199,6 +198,7 @@ class Recommender:
         twin._lock = threading.Lock()
         twin._filter_masks = OrderedDict()
         twin.has_franchises = catalog.has_franchises and bool(catalog.franchises)
+        twin.stage2 = None if self.stage2 is None else self.stage2.rebind(twin)
         return twin
 
     def knows(self, anime_id: int) -> bool:
@@ -235,6 +235,9 @@ class Recommender:
         cat_allowed = self._filter_mask(filters).copy()
         drop_rows = _rows(self._cat_lut, drop)
         cat_allowed[drop_rows[drop_rows >= 0]] = False
+        if self.stage2 is not None and person.scores is not None:  # the learned second stage
+            reordered = self.stage2.reorder(entries, liked, disliked, cat_allowed[self._cat_rows])
+            person.scores = person.scores if reordered is None else reordered
 
         def ranked(k: int) -> list[Scored]:
             return self._ranked(person, cat_allowed, k)

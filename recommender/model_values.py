@@ -6,15 +6,17 @@ stays about scoring.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-__all__ = ["ModelArrays", "ModelInfo"]
+from recommender.types import ListEntry
+
+__all__ = ["ModelArrays", "ModelInfo", "SecondStage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +50,21 @@ class ModelArrays:
     popularity: NDArray[np.float32]
     content_ids: NDArray[np.int64]
     content: sp.csr_matrix
+
+
+class SecondStage(Protocol):
+    """A learned re-ordering of stage 1's candidates (:mod:`recommender.stage2`)."""
+
+    def rebind(self, model: Any) -> SecondStage:
+        """The same second stage over another model (same items, e.g. a newer catalogue)."""
+        ...
+
+    def reorder(
+        self,
+        entries: Sequence[ListEntry],
+        liked: Collection[int],
+        disliked: Collection[int],
+        allowed: NDArray[np.bool_],
+    ) -> NDArray[np.float32] | None:
+        """Every model item's score, the allowed top candidates re-ordered (None: cold)."""
+        ...

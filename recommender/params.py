@@ -18,7 +18,7 @@ __all__ = ["TrainParams"]
 class TrainParams:
     """Hyper-parameters (defaults: the tuned default model, docs/model.md)."""
 
-    algorithm: str = "als+ease"
+    algorithm: str = "als+ease+rank"
     factors: int = 64
     regularization: float = 50.0
     alpha: float = 8.0
@@ -39,6 +39,17 @@ class TrainParams:
     bpr_fold_in_regularization: float = 0.01
     #: items sampled once per model as the fold-in's negatives
     bpr_fold_in_negatives: int = 1000
+    #: the second stage (``als+ease+rank``, recommender/rerank.py): stage-1 candidates per person
+    rank_candidates: int = 300
+    #: training people set aside (with the evaluation's masking) to give the ranker its labels
+    rank_validation_people: int = 1000
+    rank_trees: int = 300
+    rank_leaves: int = 31
+    rank_learning_rate: float = 0.05
+    rank_min_child: int = 50
+    #: stage 1 is refitted on every training person when there are at most this many
+    #: (above, the stage 1 fitted without the validation people is served: < 2% of them)
+    rank_refit_max_users: int = 50_000
     seed: int = 0
     threads: int = 0
     policy: WeightPolicy = field(default=DEFAULT_POLICY)

@@ -1,15 +1,18 @@
 """The learned second stage: LightGBM ``lambdarank`` over the blend's top-K candidates.
 
-Training (:meth:`RerankScorer.fit`): the training people are split again with the
-evaluation's own masking (:func:`recommender.holdout.make_split`, a different seed):
-stage 1 is fitted on the rest, the validation people's input rows give the features
-(:mod:`recommender.rerank_features`) and their held-out titles the labels. Stage 1 is
-then refitted on all the training people; the ranker re-orders its candidates.
+Training (:func:`train_two_stage`, algorithm ``als+ease+rank``): the training people are
+split again with the evaluation's own masking (:func:`recommender.holdout.make_split`, a
+different seed): stage 1 is fitted on the rest, the validation people's input rows give
+the features (:mod:`recommender.rerank_features`) and their held-out titles the labels.
+Stage 1 is then refitted on all the training people (when they are few enough for the
+validation people to matter, ``TrainParams.rank_refit_max_users``); the ranker re-orders
+its candidates at serving time (:mod:`recommender.stage2`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import lightgbm as lgb
@@ -20,7 +23,7 @@ from recommender.baselines import PersonRows
 from recommender.catalog import Catalog
 from recommender.holdout import make_split
 from recommender.interactions import Interactions
-from recommender.model import Recommender
+from recommender.model import Recommender, ServeParams
 from recommender.params import TrainParams
 from recommender.rerank_features import (
     FEATURES,
@@ -30,16 +33,24 @@ from recommender.rerank_features import (
     features,
     stage1,
 )
-from recommender.train import train_model
+from recommender.stage2 import Ranker
 
 __all__ = [
+    "MIN_QUERIES",
+    "RANKED",
     "RankerParams",
-    "RerankScorer",
     "TrainingData",
     "fit_ranker",
+    "ranker_params",
     "rerank",
+    "train_two_stage",
     "training_data",
 ]
+
+#: the two-stage algorithm's name
+RANKED = "als+ease+rank"
+#: fewer validation people with a held-out title among their candidates: no ranker
+MIN_QUERIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +85,7 @@ def training_data(
     inputs: Sequence[PersonRows],
     held: Sequence[NDArray[np.int64]],
     k: int,
+    say: Callable[[str], None] = lambda _: None,
 ) -> TrainingData:
     """Candidates, features and labels for people whose held-out titles are known.
 
@@ -84,7 +96,9 @@ def training_data(
     ys: list[NDArray[np.int8]] = []
     groups: list[int] = []
     recall: list[float] = []
-    for rows, out in zip(inputs, held, strict=True):
+    for i, (rows, out) in enumerate(zip(inputs, held, strict=True)):
+        if i and i % 250 == 0:
+            say(f"ranker features: {i:,}/{len(inputs):,} people")
         person = _person(ctx.model, rows)
         s1 = stage1(ctx, person)
         if s1 is None:
@@ -107,8 +121,10 @@ def training_data(
     )
 
 
-def fit_ranker(data: TrainingData, params: RankerParams) -> lgb.Booster:
-    """A LightGBM lambdarank booster over :data:`FEATURES`."""
+def fit_ranker(
+    data: TrainingData, params: RankerParams, say: Callable[[str], None] = lambda _: None
+) -> lgb.Booster:
+    """A LightGBM lambdarank booster over :data:`FEATURES` (progress every 50 trees)."""
     train = lgb.Dataset(
         data.x, label=data.y, group=data.groups, feature_name=list(FEATURES),
         categorical_feature=["type"], free_raw_data=False,
@@ -125,11 +141,16 @@ def fit_ranker(data: TrainingData, params: RankerParams) -> lgb.Booster:
         "bagging_freq": 1,
         "lambdarank_truncation_level": 100,
         "seed": params.seed,
-        "num_threads": 2,
+        "num_threads": 1,  # OpenMP threads wait on each other badly on a busy machine
         "deterministic": True,
         "verbosity": -1,
     }
-    return lgb.train(config, train, num_boost_round=params.trees)
+
+    def progress(env: lgb.callback.CallbackEnv) -> None:
+        if (env.iteration + 1) % 50 == 0:
+            say(f"ranker: {env.iteration + 1}/{params.trees} trees")
+
+    return lgb.train(config, train, num_boost_round=params.trees, callbacks=[progress])
 
 
 def rerank(
@@ -145,47 +166,75 @@ def rerank(
     return cands, np.asarray(booster.predict(features(ctx, person, s1, cands)), np.float64)
 
 
-class RerankScorer:
-    """Stage 1 (the blend) + stage 2 (the ranker), as a :class:`~recommender.evaluate.Scorer`."""
+def ranker_params(params: TrainParams) -> RankerParams:
+    """The second stage's settings in ``params``."""
+    return RankerParams(
+        candidates=params.rank_candidates, validation_people=params.rank_validation_people,
+        trees=params.rank_trees, leaves=params.rank_leaves,
+        learning_rate=params.rank_learning_rate, min_child=params.rank_min_child,
+        seed=params.seed,
+    )  # fmt: skip
 
-    def __init__(
-        self,
-        name: str,
-        params: TrainParams,
-        ranker: RankerParams = RankerParams(),
-    ) -> None:
-        self.name = name
-        self.params = params
-        self.ranker = ranker
-        self.item_ids = np.zeros(0, dtype=np.int64)
-        self.ctx: FeatureContext | None = None
-        self.booster: lgb.Booster | None = None
-        self.training: TrainingData | None = None
 
-    def fit(self, train: Interactions, catalog: Catalog) -> None:
-        """Fit stage 1 on part of ``train``, the ranker on the rest, stage 1 again on all."""
-        inner = make_split(train, catalog, self.ranker.validation_people, self.params.seed + 100)
-        part = train_model(inner.train, catalog, self.params, progress=False)
-        self.training = training_data(
-            FeatureContext(part),
-            inner.inputs,
-            inner.held_out,
-            self.ranker.candidates,
-        )
-        self.booster = fit_ranker(self.training, replace(self.ranker, seed=self.params.seed))
-        full = train_model(train, catalog, self.params, progress=False)
-        self.ctx = FeatureContext(full)
-        self.item_ids = full.item_ids
+def train_two_stage(
+    interactions: Interactions,
+    catalog: Catalog,
+    params: TrainParams,
+    fit_stage1: Callable[[Interactions, TrainParams], Recommender],
+    fingerprint: str,
+    say: Callable[[str], None] = lambda _: None,
+) -> Recommender:
+    """Stage 1 (the blend, by ``fit_stage1``) and the ranker over its candidates.
 
-    def score(self, person: PersonRows) -> NDArray[np.float32] | None:
-        """Candidates ranked by the ranker above every other item (-inf)."""
-        assert self.ctx is not None and self.booster is not None
-        got = rerank(
-            self.ctx, self.booster, _person(self.ctx.model, person), self.ranker.candidates
-        )
-        if got is None:
-            return None
-        cands, pred = got
-        out = np.full(self.ctx.n, -np.inf, dtype=np.float32)
-        out[cands] = (1e3 + pred).astype(np.float32)
-        return out
+    With too few usable validation people (under :data:`MIN_QUERIES`) the blend alone is
+    returned, as algorithm ``als+ease``, and says so.
+    """
+    rp = ranker_params(params)
+    blend = replace(params, algorithm="als+ease")
+    inner = make_split(interactions, catalog, rp.validation_people, params.seed + 100)
+    n_train = inner.n_users - inner.n_test_requested
+    say(
+        f"stage 2: {len(inner.inputs):,} validation people (held-out titles masked as in "
+        f"the evaluation); stage 1 on the other {n_train:,}"
+    )
+    part = fit_stage1(inner.train, blend)
+    t = time.perf_counter()
+    data = training_data(FeatureContext(part), inner.inputs, inner.held_out, rp.candidates, say)
+    say(
+        f"ranker features: {len(data.y):,} rows, {len(data.groups):,} people, candidate "
+        f"Recall@{rp.candidates} {data.candidate_recall.mean():.3f} in "
+        f"{time.perf_counter() - t:.1f} s"
+    )
+    refit = inner.n_users <= params.rank_refit_max_users
+    if len(data.groups) < MIN_QUERIES:
+        say(f"only {len(data.groups)} validation people usable: no ranker, serving the blend")
+        return fit_stage1(interactions, blend) if refit else part
+    t = time.perf_counter()
+    booster = fit_ranker(data, rp, say)
+    say(f"ranker: {booster.num_trees()} trees in {time.perf_counter() - t:.1f} s")
+    if refit:
+        say(f"stage 1 again on all {inner.n_users:,} training people")
+        full = fit_stage1(interactions, blend)
+    else:
+        say(f"serving the stage 1 fitted without the {len(inner.inputs):,} validation people")
+        full = part
+    info = full.info
+    version = info.version.replace("-als-ease-", "-als-ease-rank-", 1)
+    version = version[: version.rindex("-") + 1] + fingerprint[:8]
+    info = replace(
+        info, version=version, algorithm=RANKED, params=params.to_dict(),
+        data_fingerprint=fingerprint,
+    )  # fmt: skip
+    serve: ServeParams = replace(full.params, algorithm=RANKED)
+    model = Recommender(full.arrays, full.catalog, info, serve)
+    summary = {
+        "validation_people": len(inner.inputs),
+        "query_people": len(data.groups),
+        "rows": len(data.y),
+        "validation_candidate_recall": round(float(data.candidate_recall.mean()), 4),
+        "stage1_refitted": refit,
+    }
+    ranker = Ranker(booster, rp.candidates, summary)
+    ranker.summary["importance_gain"] = ranker.importance()
+    model.stage2 = ranker.bind(model)
+    return model

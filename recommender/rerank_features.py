@@ -124,6 +124,8 @@ class FeatureContext:
         f = model.arrays.factors.astype(np.float64)
         self.gram_reg = f.T @ f + model.params.regularization * np.eye(f.shape[1])
         self.franchises = cat.franchises if model.has_franchises else None
+        self._sequels: dict[int, tuple[int, ...]] = {}  # anime id -> its next entries
+        self._has_prereq = np.full(self.n, -1, dtype=np.int8)  # -1: not asked yet
         self.franchise_id = np.full(self.n, -1, dtype=np.int64)
         if self.franchises is not None:
             fr = self.franchises
@@ -131,6 +133,23 @@ class FeatureContext:
                 [fr.franchise_of(int(a)) if int(a) in fr else -1 for a in model.item_ids],
                 dtype=np.int64,
             )
+
+    def sequels(self, anime_id: int) -> tuple[int, ...]:
+        """``Franchises.sequels``, remembered (the catalogue does not change under a model)."""
+        got = self._sequels.get(anime_id)
+        if got is None:
+            assert self.franchises is not None
+            got = self._sequels[anime_id] = self.franchises.sequels(anime_id)
+        return got
+
+    def has_prerequisites(self, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Whether each model row has an entry to watch before it (remembered per row)."""
+        known = self._has_prereq[rows]
+        for i in np.flatnonzero(known < 0).tolist():
+            assert self.franchises is not None
+            aid = int(self.model.item_ids[rows[i]])
+            known[i] = self._has_prereq[rows[i]] = int(bool(self.franchises.prerequisites(aid)))
+        return known > 0
 
     def rows_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Model rows of anime ids (-1 where the model has none)."""
@@ -182,12 +201,21 @@ def candidate_rows(s1: Stage1, k: int) -> NDArray[np.int64]:
 
 
 def _ranks(scores: NDArray[np.float32], unseen: NDArray[np.bool_], at: NDArray[np.int64]) -> Any:
-    """0-based rank of rows ``at`` among the unseen rows by ``scores``."""
-    s = np.where(unseen, scores, -np.inf)
-    order = np.argsort(-s, kind="stable")
-    rank = np.empty(len(s), dtype=np.float32)
-    rank[order] = np.arange(len(s), dtype=np.float32)
-    return rank[at]
+    """0-based rank of unseen rows ``at`` among the unseen rows by ``scores``.
+
+    The rank a stable descending sort gives (ties by row), without sorting the rows: the
+    unseen scores above, plus the tied unseen rows before it.
+    """
+    rows = np.flatnonzero(unseen)
+    u = scores[rows]
+    srt = np.sort(u)
+    v = scores[at]
+    above = len(srt) - np.searchsorted(srt, v, side="right")
+    tied = (len(srt) - np.searchsorted(srt, v, side="left")) - above > 1
+    for value in np.unique(v[tied]).tolist():
+        sel = tied & (v == value)
+        above[sel] += np.searchsorted(rows[u == value], at[sel])
+    return above.astype(np.float32)
 
 
 def features(
@@ -256,17 +284,21 @@ def _franchise_features(
     for name, sel in (("franchise_seen", mine >= 0), ("franchise_liked", liked & (mine >= 0)),
                       ("franchise_dropped", bad & (mine >= 0))):  # fmt: skip
         ids, counts = np.unique(mine[sel], return_counts=True)
-        count_of = dict(zip(ids.tolist(), counts.tolist(), strict=True))
-        out[:, col[name]] = [count_of.get(f, 0) if f >= 0 else 0 for f in cf.tolist()]
-    on_list = set(person.ids.tolist())
+        if not len(ids):
+            continue
+        pos = np.minimum(np.searchsorted(ids, cf), len(ids) - 1)
+        out[:, col[name]] = np.where(has & (ids[pos] == cf), counts[pos], 0)
     done_liked = person.ids[(person.weights >= LIKED_WEIGHT) & (person.status != Status.DROPPED)]
     nexts: set[int] = set()
     for a in done_liked.tolist():
         if a in fr:
-            nexts.update(fr.sequels(a))
-    for i, r in enumerate(cands.tolist()):
-        if not has[i]:
-            continue
-        aid = int(ctx.model.item_ids[r])
-        out[i, col["franchise_next"]] = float(aid in nexts)
-        out[i, col["franchise_missing"]] = sum(p not in on_list for p in fr.prerequisites(aid))
+            nexts.update(ctx.sequels(a))
+    at = np.flatnonzero(has)
+    ids_at = ctx.model.item_ids[cands[at]]
+    if nexts:
+        out[at, col["franchise_next"]] = np.isin(ids_at, np.fromiter(nexts, np.int64))
+    later = ctx.has_prerequisites(cands[at])
+    on_list = set(person.ids.tolist())
+    out[at[later], col["franchise_missing"]] = [
+        sum(p not in on_list for p in fr.prerequisites(a)) for a in ids_at[later].tolist()
+    ]

@@ -1,6 +1,7 @@
 """Fit the recommender on interactions: one :class:`~recommender.model.Recommender`, unsaved.
 
-The default (``als+ease``) is ``implicit``'s ALS blended with a pruned EASE item-item
+The default (``als+ease+rank``) is a learned second stage (:mod:`recommender.rerank`)
+over stage 1, ``als+ease``: ``implicit``'s ALS blended with a pruned EASE item-item
 model; ``als`` and ``bpr`` fit one ``implicit`` model alone. Hyper-parameters are
 :class:`~recommender.params.TrainParams` (the tuned ones in docs/model.md). Callers
 save the result with :func:`recommender.artifact.write_artifact`::
@@ -33,6 +34,7 @@ from recommender.errors import TrainingError
 from recommender.interactions import Interactions
 from recommender.model import ALGORITHMS, ModelArrays, ModelInfo, Recommender, ServeParams
 from recommender.params import TrainParams
+from recommender.rerank import RANKED, train_two_stage
 
 __all__ = ["data_fingerprint", "serve_params", "train_model"]
 
@@ -218,6 +220,26 @@ def train_model(
         else:
             log.info(message)
 
+    if params.algorithm == RANKED:
+        started = time.perf_counter()
+        model = train_two_stage(
+            interactions, catalog, params,
+            lambda rows, p: _train_one(rows, catalog, p, progress, say),
+            data_fingerprint(interactions, catalog), say,
+        )  # fmt: skip
+        say(f"trained {model.info.version} (both stages) in {time.perf_counter() - started:.1f} s")
+        return model
+    return _train_one(interactions, catalog, params, progress, say)
+
+
+def _train_one(
+    interactions: Interactions,
+    catalog: Catalog,
+    params: TrainParams,
+    progress: bool,
+    say: _Progress,
+) -> Recommender:
+    """One single-stage model (``als+ease``, ``als`` or ``bpr``)."""
     started = time.perf_counter()
     x, item_ids, popularity, n_users, n_rows = _training_matrix(interactions, catalog, params, say)
     say(f"matrix {x.shape[0]:,} users x {x.shape[1]:,} anime, {x.nnz:,} entries")

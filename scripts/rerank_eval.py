@@ -25,14 +25,13 @@ from recommender.datasets.folders import load_dataset
 from recommender.evaluate import FittedScorer, ModelScorer, evaluate_scorer, make_split
 from recommender.model import Recommender
 from recommender.params import TrainParams
-from recommender.rerank import RankerParams, RerankScorer
 from recommender.rerank_features import (
-    FEATURES,
     FeatureContext,
     PersonInput,
     candidate_rows,
     stage1,
 )
+from recommender.stage2 import BoundRanker
 
 
 class _Debiased(FittedScorer):
@@ -81,7 +80,7 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {}
     for scorer in (Popularity(), ItemKNN(), EaseBaseline()):
         results[scorer.name] = evaluate_scorer(scorer, split, catalog, say)
-    blend = ModelScorer("als+ease", TrainParams(seed=args.seed))
+    blend = ModelScorer("als+ease", TrainParams(algorithm="als+ease", seed=args.seed))
     results["als+ease"] = evaluate_scorer(blend, split, catalog, say)
     assert blend.model is not None
     ctx = FeatureContext(blend.model)
@@ -108,16 +107,18 @@ def main() -> int:
     if args.no_rank:
         print(json.dumps({"seed": args.seed, "models": results, "candidate_recall": cand_recall}))
         return 0
-    ranker = RankerParams(
-        candidates=args.candidates, validation_people=args.validation_people, trees=args.trees,
-        leaves=args.leaves, learning_rate=args.learning_rate, min_child=args.min_child,
+    ranked = TrainParams(
+        seed=args.seed, rank_candidates=args.candidates,
+        rank_validation_people=args.validation_people, rank_trees=args.trees,
+        rank_leaves=args.leaves, rank_learning_rate=args.learning_rate,
+        rank_min_child=args.min_child,
     )  # fmt: skip
     t = time.perf_counter()
-    rr = RerankScorer("als+ease+rank", TrainParams(seed=args.seed), ranker)
+    rr = ModelScorer("als+ease+rank", ranked)
     results[rr.name] = evaluate_scorer(rr, split, catalog, say)
-    assert rr.booster is not None and rr.training is not None
-    gain = rr.booster.feature_importance("gain")
-    importance = {FEATURES[i]: round(float(gain[i] / gain.sum()), 4) for i in np.argsort(-gain)}
+    assert rr.model is not None and isinstance(rr.model.stage2, BoundRanker)
+    ranker = rr.model.stage2.ranker
+    importance = ranker.importance()
     best = {
         m: max(results[b][m] for b in ("popularity", "item-knn", "ease"))
         for m in ("recall@20", "recall@50", "ndcg@100")
@@ -130,9 +131,9 @@ def main() -> int:
             name: {m: round(r[m] / best[m], 4) for m in best} for name, r in results.items()
         },
         "candidate_recall": cand_recall,
-        "validation_candidate_recall": float(rr.training.candidate_recall.mean()),
-        "ranker_rows": len(rr.training.y),
-        "ranker": asdict(ranker),
+        "validation_candidate_recall": ranker.summary["validation_candidate_recall"],
+        "ranker_rows": ranker.summary["rows"],
+        "ranker": {k: v for k, v in asdict(ranked).items() if k.startswith("rank_")},
         "importance_gain": importance,
         "ranker_seconds": round(time.perf_counter() - t, 1),
     }

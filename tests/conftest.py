@@ -131,6 +131,7 @@ def tiny_params():  # type: ignore[no-untyped-def]
     from recommender.params import TrainParams
 
     return TrainParams(
+        algorithm="als+ease",  # stage 1 alone: the ranked default has its own fixture
         factors=4,
         iterations=10,
         regularization=1.0,
@@ -149,3 +150,22 @@ def tiny_model(tiny_interactions, tiny_catalog, tiny_params):  # type: ignore[no
     from recommender.train import train_model
 
     return train_model(tiny_interactions, tiny_catalog, tiny_params, progress=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_ranked_params(tiny_params):  # type: ignore[no-untyped-def]
+    """The default two-stage algorithm at the tiny scale (a few small trees)."""
+    from dataclasses import replace
+
+    return replace(
+        tiny_params, algorithm="als+ease+rank", rank_candidates=8, rank_validation_people=20,
+        rank_trees=5, rank_leaves=4, rank_min_child=1,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_ranked_model(tiny_interactions, tiny_catalog, tiny_ranked_params):  # type: ignore[no-untyped-def]
+    """The default (ALS + EASE, then the ranker) trained on the tiny data."""
+    from recommender.train import train_model
+
+    return train_model(tiny_interactions, tiny_catalog, tiny_ranked_params, progress=False)

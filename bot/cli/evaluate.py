@@ -74,19 +74,30 @@ def _table(result: dict[str, Any]) -> str:
     lines = [
         f"strong generalization, seed {result['protocol']['seed']}, "
         f"{result['test_users']} test users, {result['protocol']['items']:,} anime",
-        f"{'model':12s} {'Recall@20':>10s} {'Recall@50':>10s} {'NDCG@100':>10s} {'fit s':>8s}",
+        f"{'model':14s} {'Recall@20':>10s} {'Recall@50':>10s} {'NDCG@100':>10s} {'fit s':>8s} "
+        f"{'R@20/best baseline':>19s}",
     ]
+    ratios = result.get("ratio_to_best_baseline", {})
     for name, m in result["models"].items():
         mark = "  <- default" if name == result["default"] else ""
+        ratio = ratios.get(name, {}).get("recall@20")
         lines.append(
-            f"{name:12s} {m['recall@20']:10.4f} {m['recall@50']:10.4f} {m['ndcg@100']:10.4f} "
-            f"{m['fit_seconds']:8.1f}{mark}"
+            f"{name:14s} {m['recall@20']:10.4f} {m['recall@50']:10.4f} {m['ndcg@100']:10.4f} "
+            f"{m['fit_seconds']:8.1f} {'' if ratio is None else f'x{ratio:.3f}':>19s}{mark}"
         )
+    stage2 = result.get("stage2")
+    if stage2:
+        recall = ", ".join(f"@{k} {v:.4f}" for k, v in stage2["candidate_recall"].items())
+        top = ", ".join(f"{k} {v:.2f}" for k, v in list(stage2["importance_gain"].items())[:6])
+        lines.append(f"stage-1 candidate recall {recall} (K = {stage2['candidates']})")
+        lines.append(f"ranker feature importance (gain share): {top}, ...")
     lines += franchise_lines(result.get("franchise"))
-    fb = result.get("feedback")
-    if fb:
+    for fb in (result.get("feedback"), result.get("feedback_blend")):
+        if not fb:
+            continue
         lines.append(
-            f"feedback ({fb['rounds']} pages of {fb['page_size']}, {fb['users']} users): "
+            f"feedback, {fb.get('model', result['default'])} "
+            f"({fb['rounds']} pages of {fb['page_size']}, {fb['users']} users): "
             f"{fb['hits_with_feedback']} hits with 👍/👎, {fb['hits_without_feedback']} without "
             f"(x{fb['ratio']})"
         )

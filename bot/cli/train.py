@@ -1,7 +1,9 @@
 """``animerec train``: fit the recommender on Kaggle data and write a versioned artifact.
 
-The default (``--model als+ease``) is ``implicit``'s ALS blended with a pruned EASE
-item-item model; ``--model als`` and ``--model bpr`` fit one ``implicit`` model alone.
+The default (``--model als+ease+rank``) is ``implicit``'s ALS blended with a pruned EASE
+item-item model, its top candidates re-ordered by a learned ranker (LightGBM);
+``--model als+ease`` is the blend alone (the previous default); ``--model als`` and
+``--model bpr`` fit one ``implicit`` model alone.
 Hyper-parameters are the tuned ones in docs/model.md. With no data arguments it trains
 on the shipped sample and writes to the models folder of the settings.
 
@@ -39,7 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="models folder (default: the settings' one)"
     )
-    parser.add_argument("--model", choices=ALGORITHMS, default="als+ease", help="algorithm")
+    parser.add_argument(
+        "--model", choices=ALGORITHMS, default=ALGORITHMS[0],
+        help="algorithm (default als+ease+rank; als+ease: the blend without the ranker)",
+    )  # fmt: skip
     parser.add_argument("--factors", type=int, help="latent factors (ALS or BPR)")
     parser.add_argument("--iterations", type=int, help="ALS/BPR iterations")
     parser.add_argument("--seed", type=int, default=0)

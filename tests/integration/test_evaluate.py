@@ -39,6 +39,7 @@ def _args(module: object, argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@pytest.mark.timeout(900)  # trains the two-stage default: minutes on a busy machine
 def test_evaluate_json_default_beats_popularity_clearly() -> None:
     args = _args(
         evaluate,
@@ -73,6 +74,7 @@ def test_evaluate_json_default_beats_popularity_clearly() -> None:
     assert cold["hits_with_feedback"] > cold["hits_without_feedback"]  # 👍/👎 personalise
 
 
+@pytest.mark.timeout(900)  # trains the two-stage default twice (evaluation, artifact)
 def test_train_command_writes_a_loadable_artifact(tmp_path: Path) -> None:
     args = _args(train, ["--out", str(tmp_path / "models"), "--eval-users", "100", "--quiet"])
     settings = SimpleNamespace(layout=DataLayout(tmp_path))
@@ -83,7 +85,8 @@ def test_train_command_writes_a_loadable_artifact(tmp_path: Path) -> None:
     assert folder.parent == tmp_path / "models"
     model = load_current(tmp_path / "models")
     info = model.info
-    assert info.algorithm == DEFAULT_MODEL
+    assert info.algorithm == DEFAULT_MODEL == "als+ease+rank"
+    assert model.stage2 is not None and (folder / "ranker.txt").is_file()
     assert info.recall_at_20 is not None and info.recall_at_20 > 0.35
     assert info.n_users == 5000 and info.n_interactions > 400_000
     fma = [ListEntry(5114, Status.COMPLETED, 10), ListEntry(1535, Status.COMPLETED, 9)]

@@ -27,6 +27,8 @@ from recommender.model import Recommender
 from recommender.retrain_job import JobSpec, run_job
 from recommender.types import Filters, ListEntry, Status
 
+pytestmark = pytest.mark.timeout(900)  # each retrain trains the two-stage default
+
 BASE_USERS = 1_200
 GATE_USERS = 200
 NEW_ANIME = 48_900  # beyond every id in the 2020 catalog

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from recommender.catalog import Anime, Catalog
 from recommender.evaluate import make_split
 from recommender.model import ModelArrays, ModelInfo, Recommender, ServeParams
-from recommender.rerank import RankerParams, RerankScorer, rerank, training_data
+from recommender.rerank import rerank, training_data
 from recommender.rerank_features import (
     FEATURES,
     FeatureContext,
@@ -20,6 +20,7 @@ from recommender.rerank_features import (
     features,
     stage1,
 )
+from recommender.stage2 import BoundRanker
 from recommender.types import Status
 
 
@@ -144,19 +145,44 @@ def test_no_feature_reads_held_out_titles(tiny_interactions, tiny_catalog, tiny_
 
 
 def test_ranker_trains_and_reorders_candidates(
-    tiny_interactions, tiny_catalog, tiny_params
+    tiny_interactions, tiny_catalog, tiny_ranked_model
 ) -> None:  # type: ignore[no-untyped-def]
-    params = RankerParams(candidates=8, validation_people=20, trees=5, leaves=4, min_child=1)
-    scorer = RerankScorer("als+ease+rank", tiny_params, params)
+    model = tiny_ranked_model
+    assert isinstance(model.stage2, BoundRanker)
+    booster, ctx = model.stage2.ranker.booster, model.stage2.ctx
     split = make_split(tiny_interactions, tiny_catalog, 10, seed=0)
-    scorer.fit(split.train, tiny_catalog)
-    assert scorer.booster is not None and scorer.ctx is not None
     for p in split.inputs:
-        scores = scorer.score(p)
+        person = PersonInput.of(model, p.anime_ids, p.status, p.score)
+        scores = model.stage2.scores(person)
         assert scores is not None
-        finite = np.isfinite(scores)
-        assert 0 < finite.sum() <= 8
-        assert not np.isin(scorer.item_ids[finite], p.anime_ids).any()
-        person = PersonInput.of(scorer.ctx.model, p.anime_ids, p.status, p.score)
-        got = rerank(scorer.ctx, scorer.booster, person, 8)
-        assert got is not None and len(got[0]) == finite.sum()
+        got = rerank(ctx, booster, person, 8)
+        assert got is not None
+        cands, pred = got
+        assert 0 < len(cands) <= 8
+        assert not np.isin(model.item_ids[cands], p.anime_ids).any()
+        # the candidates rank above every other item, in the ranker's order
+        top = np.argsort(-scores, kind="stable")[: len(cands)]
+        assert set(top.tolist()) == set(cands.tolist())
+        assert (np.diff(pred[np.argsort(-scores[cands], kind="stable")]) <= 1e-9).all()
+
+
+def test_rank_features_are_a_stable_sorts_ranks() -> None:
+    """``_ranks`` (no full sort) gives exactly the ranks of a stable descending argsort."""
+    from recommender.rerank_features import _ranks
+
+    rng = np.random.default_rng(1)
+    for t in range(100):
+        n = int(rng.integers(5, 300))
+        scores = (
+            rng.integers(-3, 4, size=n).astype(np.float32)
+            if t % 2
+            else rng.normal(size=n).astype(np.float32)
+        )
+        scores[rng.random(n) < 0.3] = 0.0  # many ties, as EASE's zeros
+        unseen = rng.random(n) < 0.8
+        at = rng.permutation(np.flatnonzero(unseen))[:50]
+        masked = np.where(unseen, scores, -np.inf)
+        order = np.argsort(-masked, kind="stable")
+        rank = np.empty(n, dtype=np.float32)
+        rank[order] = np.arange(n, dtype=np.float32)
+        np.testing.assert_array_equal(_ranks(scores, unseen, at), rank[at])
