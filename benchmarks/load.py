@@ -72,6 +72,7 @@ class Figures:
     messages: int = 0  # page messages (intro + cards) sent
     peak_rate: float = 0.0
     rejected: int = 0
+    rejected_kinds: dict[str, int] = field(default_factory=dict)
     stored_votes: int = 0
 
 
@@ -296,6 +297,11 @@ def tally_telegram(api: FakeTelegramApi, figures: Figures) -> None:
     ]
     figures.peak_rate = peak_per_second([c.at for c in counted])
     figures.rejected = len(api.rejected)
+    kinds: dict[str, int] = {}
+    for call in api.rejected:
+        kind = f"{call.method} {'group' if int(call.params.get('chat_id', 0)) < 0 else 'private'}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    figures.rejected_kinds = kinds
     figures.messages = sum(
         1
         for c in counted
@@ -396,6 +402,9 @@ def report(runs: dict[str, Run], people: int) -> None:
             )
         )
         print(row("429s from the fake", *each(lambda f: str(f.rejected))))
+        for mode in names:
+            if figs[mode].rejected_kinds:
+                print(f"    429s ({mode}) by call: {figs[mode].rejected_kinds}")
         print(
             row(
                 "tap answer p50/p99/max",
