@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
 
 from bot.errors import TooManyRequests
+from bot.token_bucket import take_token
 
 __all__ = ["Cooldown", "InFlight", "KeyedLocks"]
 
@@ -39,12 +40,10 @@ class Cooldown:
         if self.interval <= 0:
             return
         now = self._clock()
-        tokens, last = self._state.pop(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) / self.interval)
-        if tokens < 1.0:
-            self._state[key] = (tokens, now)
-            raise TooManyRequests((1.0 - tokens) * self.interval)
-        self._state[key] = (tokens - 1.0, now)
+        tokens, wait = take_token(self._state.pop(key, None), now, self.interval, self.burst)
+        self._state[key] = (tokens, now)
+        if wait > 0:
+            raise TooManyRequests(wait)
         while len(self._state) > self._max_keys:
             self._state.popitem(last=False)
 

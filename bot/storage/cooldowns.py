@@ -4,7 +4,8 @@ An in-memory :class:`bot.ratelimit.Cooldown` holds one process; with several rep
 over one database, a person's ``/link`` would get each replica's burst. The bucket
 here is read and written in one transaction (under SQLite's write lock; under a lock
 on the person's row in PostgreSQL), by the store's clock, so all replicas draw from
-one bucket. :func:`take_token` is the arithmetic, the same as ``Cooldown.hit``.
+one bucket. :func:`bot.token_bucket.take_token` is the arithmetic, shared with
+``Cooldown.hit``.
 """
 
 from __future__ import annotations
@@ -12,23 +13,9 @@ from __future__ import annotations
 from datetime import UTC
 
 from bot.storage.connection import Database, need_text
+from bot.token_bucket import take_token
 
-__all__ = ["Cooldowns", "take_token"]
-
-
-def take_token(
-    found: tuple[float, float] | None, now: float, interval: float, burst: int
-) -> tuple[float, float]:
-    """``(tokens left, seconds to wait)`` after trying to take one token at ``now``.
-
-    ``found`` is the stored ``(tokens, stamp)`` (None: a full bucket); the bucket
-    refills one token every ``interval`` seconds up to ``burst``.
-    """
-    tokens, stamp = found if found is not None else (float(burst), now)
-    tokens = min(float(burst), tokens + max(0.0, now - stamp) / interval)
-    if tokens < 1.0:
-        return tokens, (1.0 - tokens) * interval
-    return tokens - 1.0, 0.0
+__all__ = ["Cooldowns"]
 
 
 class Cooldowns:

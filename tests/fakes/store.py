@@ -25,7 +25,7 @@ from bot.service.ports import (
     VoteOutcome,
 )
 from bot.storage import UnknownPerson
-from bot.storage.cooldowns import take_token
+from bot.token_bucket import take_token
 from recommender.catalog import Anime
 
 __all__ = ["FakeStore"]

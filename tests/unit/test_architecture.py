@@ -158,6 +158,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.errors": ("bot.",),
     "bot.texts": ("bot.",),
     "bot.config": ("bot.",),
+    "bot.token_bucket": ("bot.",),
     "bot.model_slot": ("bot.",),
     "bot.storage": (
         "bot.service.recommendation",

@@ -7,8 +7,8 @@ take turns; the bucket is read and written in that one transaction.
 from __future__ import annotations
 
 from bot.storage.connection import need_text
-from bot.storage.cooldowns import take_token
 from bot.storage.postgres.connection import PgDatabase, person_exists
+from bot.token_bucket import take_token
 
 __all__ = ["PgCooldowns"]
 
