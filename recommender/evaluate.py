@@ -203,10 +203,9 @@ def feedback_simulation(
     per_round_fb = [0] * rounds
     per_round_plain = [0] * rounds
     for person, held in zip(split.inputs, split.held_out, strict=True):
-        entries = person.entries()
-        hidden = entries[input_items:] if input_items is not None else []
+        entries, hidden = person.entries(), []
         if input_items is not None:
-            entries = entries[:input_items]
+            entries, hidden = entries[:input_items], entries[input_items:]
         held_set = set(held.tolist())
         likes = held_set | {e.anime_id for e in hidden if e.score >= LIKE_SCORE}
         liked: set[int] = set()
