@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import signal
@@ -34,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from bot.lists import AnimeListEntry  # noqa: E402
 from recommender.artifact import ArtifactError, load_current  # noqa: E402
 from recommender.types import Status  # noqa: E402
 from tests.fakes.discord_http import DiscordLimits, FakeDiscord  # noqa: E402
+from tests.fakes.limits import Buckets, Window  # noqa: E402
 from tests.fakes.mal_server import FakeMal  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramApi, FloodLimits, user  # noqa: E402
 
@@ -70,7 +73,10 @@ class Figures:
     acknowledged: int = 0  # presses answered with "won't see it again"
     failed: list[str] = field(default_factory=list)
     messages: int = 0  # page messages (intro + cards) sent
-    peak_rate: float = 0.0
+    peak_rate: float = 0.0  # as the fake's clock saw them arrive
+    sent_peak_rate: float = 0.0  # as the bot's clock saw them go (Telegram: every attempt)
+    transit: list[float] = field(default_factory=list)  # bot hands to HTTP -> the fake stamps it
+    over_on_bot_clock: int = 0  # sends the fake's limits refuse, timed as the bot sent them
     rejected: int = 0
     rejected_kinds: dict[str, int] = field(default_factory=dict)
     stored_votes: int = 0
@@ -218,6 +224,60 @@ class Run:
     discord: Figures
     probes: Json
     wall: float
+    fake_lags: list[float]  # this process's event-loop lag: the fakes' arrival clock
+    gc_pauses: list[float]  # this process's full garbage collections during the burst
+
+
+class GcPauses:
+    """Durations of this process's full (generation 2) garbage collections while installed."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self)
+
+
+@contextlib.contextmanager
+def without_full_collections() -> Iterator[None]:
+    """No full garbage collection in this process while inside (young ones still run).
+
+    The fakes stamp each request's arrival on this process's clock. A full collection
+    walks every call recorded so far and paused it for ~250 ms; the requests queued
+    behind the pause were then stamped together, so sends the bot had spread out
+    "arrived" bunched, over the limit (``bot -> fake transit`` shows such delays).
+    """
+    gc.collect()
+    gc.freeze()
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, 1_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
+        gc.unfreeze()
+
+
+async def sample_lag(lags: list[float], tick: float = 0.02) -> None:
+    """Record how late a ``tick`` sleep wakes, until cancelled."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(tick)
+        lags.append(max(0.0, loop.time() - before - tick))
 
 
 def mal_users(mal: FakeMal, people: int, popular: list[tuple[int, str]]) -> None:
@@ -267,12 +327,16 @@ async def one_run(data_dir: Path, people: int, serial: bool, wait: float) -> Run
                 async with asyncio.timeout(60):
                     await fake.wait_connected()
                 telegram, discord = Figures(people), Figures(people)
+                fake_lags: list[float] = []
+                sampler = asyncio.create_task(sample_lag(fake_lags))
                 started = time.monotonic()
-                await asyncio.gather(
-                    *(telegram_person(api, i, telegram, wait) for i in range(people)),
-                    *(discord_person(fake, people + i, discord, wait) for i in range(people)),
-                )
+                with without_full_collections(), GcPauses() as collections:
+                    await asyncio.gather(
+                        *(telegram_person(api, i, telegram, wait) for i in range(people)),
+                        *(discord_person(fake, people + i, discord, wait) for i in range(people)),
+                    )
                 wall = time.monotonic() - started
+                sampler.cancel()
             finally:
                 child.send_signal(signal.SIGTERM)
                 code = await asyncio.to_thread(child.wait, 60)
@@ -285,7 +349,62 @@ async def one_run(data_dir: Path, people: int, serial: bool, wait: float) -> Run
             telegram.stored_votes = votes.get("telegram", 0)
             discord.stored_votes = votes.get("discord", 0)
             probes = json.loads(probe_file.read_text())
-    return Run(telegram, discord, probes, wall)
+    sends = [tuple(s) for s in probes["telegram_sends"]]
+    telegram.sent_peak_rate = peak_per_second([at for at, _, _ in sends])
+    telegram.transit = transit_delays(sends, api)
+    telegram.over_on_bot_clock = over_limit_on_bot_clock(sends)
+    return Run(telegram, discord, probes, wall, fake_lags, collections.pauses)
+
+
+def transit_delays(sends: list[tuple[Any, ...]], api: FakeTelegramApi) -> list[float]:
+    """Seconds from the bot handing each counted call to HTTP to the fake's arrival stamp.
+
+    Both are ``time.monotonic()`` (one clock on one machine); the n-th call of a method to
+    a chat in the bot is matched with the n-th the fake received.
+    """
+    arrivals: dict[tuple[str, str], list[float]] = {}
+    for call in api.calls:
+        if call.method == "sendMessage" or call.method.startswith("editMessage"):
+            key = (call.method, str(call.params.get("chat_id", "")))
+            arrivals.setdefault(key, []).append(call.at)
+    seen: dict[tuple[str, str], int] = {}
+    delays = []
+    for at, method, chat in sends:
+        key = (method, chat)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n < len(arrivals.get(key, ())):
+            delays.append(arrivals[key][n] - at)
+    return delays
+
+
+def over_limit_on_bot_clock(sends: list[tuple[Any, ...]]) -> int:
+    """How many of the bot's sends the fake's limits would refuse, timed by the bot's clock.
+
+    Replays the sends (every attempt, at the moment each went to HTTP) through the same
+    overall window and per-chat buckets the fake applies on arrival (private chats only:
+    the benchmark has no groups). 0 means every 429 the fake gave came from delay on
+    the way, not from the bot's pacing.
+    """
+    now = 0.0
+
+    def clock() -> float:
+        return now
+
+    limits = FloodLimits()
+    overall = Window(*limits.overall, clock=clock)
+    chats = Buckets(*limits.private, clock=clock)
+    refused = 0
+    for at, method, chat in sorted(sends):
+        now = float(at)
+        bucket = chats[chat] if method == "sendMessage" else None
+        if overall.wait() or (bucket is not None and bucket.wait()):
+            refused += 1
+            continue
+        overall.try_take()
+        if bucket is not None:
+            bucket.try_take()
+    return refused
 
 
 def tally_telegram(api: FakeTelegramApi, figures: Figures) -> None:
@@ -299,7 +418,8 @@ def tally_telegram(api: FakeTelegramApi, figures: Figures) -> None:
     figures.rejected = len(api.rejected)
     kinds: dict[str, int] = {}
     for call in api.rejected:
-        kind = f"{call.method} {'group' if int(call.params.get('chat_id', 0)) < 0 else 'private'}"
+        chat = "group" if int(call.params.get("chat_id", 0)) < 0 else "private"
+        kind = f"{call.method} {chat}, over the {call.params['_rejected']} limit"
         kinds[kind] = kinds.get(kind, 0) + 1
     figures.rejected_kinds = kinds
     figures.messages = sum(
@@ -401,7 +521,29 @@ def report(runs: dict[str, Run], people: int) -> None:
                 *each(lambda f, limit=limit: f"{f.peak_rate:.0f} ({limit})"),
             )
         )
+        if platform == "telegram":
+            print(
+                row("peak msgs/s as the bot sent them", *each(lambda f: f"{f.sent_peak_rate:.0f}"))
+            )
+            print(
+                row(
+                    "bot -> fake transit p50/p99/max",
+                    *each(
+                        lambda f: (
+                            f"{pct(f.transit, 50) * 1e3:.0f}/{pct(f.transit, 99) * 1e3:.0f}/"
+                            f"{max(f.transit, default=float('nan')) * 1e3:.0f} ms"
+                        )
+                    ),
+                )
+            )
         print(row("429s from the fake", *each(lambda f: str(f.rejected))))
+        if platform == "telegram":
+            print(
+                row(
+                    "over the limits on the bot's clock",
+                    *each(lambda f: str(f.over_on_bot_clock)),
+                )
+            )
         for mode in names:
             if figs[mode].rejected_kinds:
                 print(f"    429s ({mode}) by call: {figs[mode].rejected_kinds}")
@@ -441,6 +583,24 @@ def report(runs: dict[str, Run], people: int) -> None:
         )
     )
     print(row("event-loop lag p99", *[f"{pct(lags[n], 99) * 1e3:.0f} ms" for n in names]))
+    print(
+        row(
+            "fakes' event-loop lag p99/max",
+            *[
+                f"{pct(runs[n].fake_lags, 99) * 1e3:.0f}/{max(runs[n].fake_lags) * 1e3:.0f} ms"
+                for n in names
+            ],
+        )
+    )
+    print(
+        row(
+            "fakes' full GCs: count/max",
+            *[
+                f"{len(runs[n].gc_pauses)}/{max(runs[n].gc_pauses, default=0) * 1e3:.0f} ms"
+                for n in names
+            ],
+        )
+    )
     print(row("peak RSS", *[f"{runs[n].probes['vmhwm_kib'] / 1024:.0f} MB" for n in names]))
     print(row("burst wall time", *[f"{runs[n].wall:.0f} s" for n in names]))
     for n in names:

@@ -16,7 +16,6 @@ put them on their list. Filters are /recommend's (:mod:`bot.service.filters`).
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from collections.abc import Sequence
 
@@ -114,7 +113,7 @@ class BacklogService:
             liked=frozenset(a for a, v in votes.items() if v > 0),
             disliked=frozenset(a for a, v in votes.items() if v < 0),
         )
-        picks = await asyncio.to_thread(
+        picks = await self.service.models.run(
             rank_backlog,
             model,
             taste.entries,

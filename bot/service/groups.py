@@ -15,7 +15,6 @@ answer that it has closed), at most :data:`MAX_LOBBIES`, each for :data:`LOBBY_T
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import time
@@ -201,7 +200,7 @@ class GroupPicks:
             raise InvalidInput(" ".join([texts.TOGETHER_NOBODY, *failed]))
         model = service.models.current
         filters = Filters(allow_nsfw=await service.store.nsfw_allowed(chat.platform, chat.chat_id))
-        picks = await asyncio.to_thread(_score, model, tastes, filters, service.page_size)
+        picks = await service.models.run(_score, model, tastes, filters, service.page_size)
         cards = self._cards(model, tastes, picks)
         batches: list[int] = []
         ids = [c.anime_id for c in cards]

@@ -213,7 +213,7 @@ class RecommendationService:
             exclude: set[int] = set()
             if more:
                 exclude = await self.store.shown_to(person, within=MORE_WINDOW)
-            scored, reasons = await asyncio.to_thread(
+            scored, reasons = await self.models.run(
                 self._score_page, model, taste, filters, exclude
             )
             cards = self._cards(model, scored, reasons)
@@ -299,7 +299,7 @@ class RecommendationService:
             filters = Filters(allow_nsfw=await self.store.nsfw_allowed(chat.platform, chat.chat_id))
             votes = await self.store.feedback_for(person)
             disliked = {a for a, v in votes.items() if v < 0}
-            scored = await asyncio.to_thread(
+            scored = await self.models.run(
                 model.similar, anime.anime_id, self.page_size + len(disliked), filters
             )
             picks = [s for s in scored if s.anime_id not in disliked][: self.page_size]

@@ -131,7 +131,7 @@ class SeasonService:
         liked = frozenset(a for a, v in votes.items() if v > 0)
         disliked = frozenset(a for a, v in votes.items() if v < 0)
         passing = _passing(candidates, filters)
-        picks = await asyncio.to_thread(
+        picks = await self.service.models.run(
             _pick, model.catalog, passing, entries, liked, disliked, self.service.page_size
         )
         by_id = {a.anime_id: a for a in passing}

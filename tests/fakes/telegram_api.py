@@ -371,24 +371,27 @@ class FakeTelegramApi:
         self._paused.append((method, predicate, gate))
         return gate
 
-    def _flood_wait(self, method: str, params: Json) -> float:
-        """0.0 if this call is within the flood limits, else the seconds to wait."""
+    def _flood_wait(self, method: str, params: Json) -> tuple[float, str]:
+        """(0.0, "") if this call is within the flood limits, else the seconds to wait and
+        the limit it is over ("overall", "private chat" or "group")."""
         if self._overall is None or not _counts_overall(method) or "chat_id" not in params:
-            return 0.0
-        wait = self._overall.wait()
+            return 0.0, ""
+        wait, limit = self._overall.wait(), "overall"
         chat_bucket: Bucket | Window | None = None
         if _is_message(method):
             chat_id = int(params["chat_id"])
             buckets = self._group if chat_id < 0 else self._private
             assert buckets is not None
             chat_bucket = buckets[chat_id]
-            wait = max(wait, chat_bucket.wait())
+            chat_wait = chat_bucket.wait()
+            if chat_wait > wait:
+                wait, limit = chat_wait, "group" if chat_id < 0 else "private chat"
         if wait:
-            return wait
+            return wait, limit
         self._overall.try_take()
         if chat_bucket is not None:
             chat_bucket.try_take()
-        return 0.0
+        return 0.0, ""
 
     def fail_next(
         self, method: str, error_code: int = 400, description: str = "Bad Request"
@@ -445,9 +448,9 @@ class FakeTelegramApi:
         params = _decode_params(headers.get("content-type", ""), body, urlsplit(target).query)
         call = ApiCall(len(self.calls), method, params, time.monotonic())
         self.calls.append(call)
-        flood = self._flood_wait(method, params)
+        flood, limit = self._flood_wait(method, params)
         if flood:
-            params["_rejected"] = True
+            params["_rejected"] = limit
         for paused, predicate, gate in self._paused:
             if _matches(call, paused, predicate) and not gate.is_set():
                 self._notify(call)  # waiters learn it arrived; its answer waits for the gate
