@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.frontends.telegram.sending import PAGE, FairRateLimiter, TelegramLimits
+from bot.frontends.telegram.sending import PAGE, FairRateLimiter, TelegramLimits, Window
 
 pytestmark = [
     pytest.mark.timeout(30),
@@ -160,3 +160,35 @@ async def test_idle_chats_are_forgotten() -> None:
     for key in list(limiter._chats):
         limiter._forget_if_idle(limiter._chats[key])
     assert not limiter._chats and len(sent.order) == 50
+
+
+def test_a_send_that_left_late_is_counted_when_it_left() -> None:
+    """A busy loop resumes granted sends late and together: the window counts them as
+    they leave, so the next one waits for the later stamp."""
+    window = Window(2, 1.0)
+    window.take(0.0)
+    window.take(0.1)
+    assert window.wait(1.05) == 0.0  # the first left at 0.0: gone from the window
+    window = Window(2, 1.0)
+    window.take(0.0)
+    window.take(0.1)
+    window.restamp(0.0, 0.5)  # it only left at 0.5
+    assert list(window.times) == [0.1, 0.5]
+    assert window.wait(1.05) == pytest.approx(0.05)
+    window.restamp(-5.0, 1.2)  # counted long ago (already dropped): counted now
+    assert list(window.times) == [0.1, 0.5, 1.2]
+
+
+async def test_the_overall_window_holds_the_moment_each_send_left() -> None:
+    now = [0.0]
+
+    class LaggingLoop(Window):
+        def take(self, at: float) -> None:
+            super().take(at)  # let go at 0.0 ...
+            now[0] = 0.02  # ... and the loop only resumes the send later
+
+    limiter = FairRateLimiter(SLOW, clock=lambda: now[0])
+    limiter._overall = window = LaggingLoop(*SLOW.overall)
+    sent = Sent()
+    assert await _run(limiter, _send(limiter, sent.send("a"), 1)) == ["a"]
+    assert list(window.times) == [0.02]

@@ -22,6 +22,7 @@ for that chat meanwhile goes after the whole sequence. A 429 pauses that chat fo
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import contextvars
 import logging
@@ -83,6 +84,12 @@ class Window:
         """Count one (call when :meth:`wait` said 0)."""
         self.times.append(now)
 
+    def restamp(self, counted: float, now: float) -> None:
+        """Move one counted at ``counted`` to ``now`` (it went later than it was let go)."""
+        with contextlib.suppress(ValueError):  # gone already: older than the period
+            self.times.remove(counted)
+        bisect.insort(self.times, now)
+
     def idle(self, now: float) -> bool:
         """Nothing counted within the period any more."""
         return self.wait(now) == 0.0 and not self.times
@@ -133,6 +140,7 @@ class _Request:
     chat: _Chat | None
     arrived: float
     granted: asyncio.Future[None]
+    granted_at: float = 0.0  # when the overall window counted it
 
 
 @dataclass(eq=False)
@@ -293,6 +301,9 @@ class FairRateLimiter(BaseRateLimiter[str]):
         except BaseException:
             self._withdraw(request)
             raise
+        # counted when it goes, not when it was let go: a busy event loop resumes granted
+        # sends late and together, and the window must see them as they leave
+        self._overall.restamp(request.granted_at, self._clock())
 
     def _withdraw(self, request: _Request) -> None:
         if request.granted.done() and not request.granted.cancelled():
@@ -329,6 +340,7 @@ class FairRateLimiter(BaseRateLimiter[str]):
             request = self._loose.popleft()
             if not request.granted.done():
                 self._overall.take(now)
+                request.granted_at = now
                 request.granted.set_result(None)
                 return 0.0
         best: tuple[tuple[int, float], _Chat, _Request] | None = None
@@ -357,5 +369,6 @@ class FairRateLimiter(BaseRateLimiter[str]):
         chat.served = now
         chat.bucket.take(now)
         self._overall.take(now)
+        head.granted_at = now
         head.granted.set_result(None)
         return 0.0
