@@ -186,8 +186,12 @@ class BoundRanker:
             self.ranker.booster.predict(features(self.ctx, person, s1, cands), num_threads=1),
             dtype=np.float64,
         )
-        top = float(out[ok].max())
-        out[cands] = (top + 1.0 + (pred - pred.min())).astype(np.float32)
+        # above every other item, in the ranker's order: whole steps, which float32 keeps
+        # apart however close two predictions are
+        steps = np.arange(len(cands), 0, -1, dtype=np.float64)
+        out[cands[np.argsort(-pred, kind="stable")]] = (float(out[ok].max()) + steps).astype(
+            np.float32
+        )
         return out
 
     def candidates(self, person: PersonInput, k: int) -> NDArray[np.int64]:
