@@ -40,6 +40,7 @@ from recommender.catalog import Catalog
 from recommender.content import popularity_prior
 from recommender.errors import UnknownAnime
 from recommender.fold_in import bpr_fold_in, fold_in
+from recommender.folded import FoldedPerson, id_table, rows_in
 from recommender.franchise_rules import (
     Shaped,
     Viewer,
@@ -47,7 +48,7 @@ from recommender.franchise_rules import (
     shape_ranked,
     similar_page,
 )
-from recommender.model_values import ModelArrays, ModelInfo, SecondStage
+from recommender.model_values import BlendParts, ModelArrays, ModelInfo, SecondStage
 from recommender.ranking import bayesian_popularity, to_scored, top_rows, zscore_top
 from recommender.types import Filters, ListEntry, Pick, Scored
 from recommender.weighting import DEFAULT_POLICY, WeightPolicy
@@ -91,37 +92,6 @@ class ServeParams:
     negatives: int = 1000
 
 
-def _lookup(ids: NDArray[np.int64], size: int) -> NDArray[np.int32]:
-    """A dense id -> row table (-1 = absent) for vectorised lookups."""
-    table = np.full(size, -1, dtype=np.int32)
-    table[ids] = np.arange(len(ids), dtype=np.int32)
-    return table
-
-
-def _rows(table: NDArray[np.int32], ids: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Rows of ``ids`` in ``table`` (-1 where absent or out of range)."""
-    inside = (ids >= 0) & (ids < len(table))
-    out = np.full(len(ids), -1, dtype=np.int64)
-    out[inside] = table[ids[inside]]
-    return out
-
-
-@dataclass(eq=False)
-class _Person:
-    """One person's folded-in state (for one call: scores, then explanations)."""
-
-    ids: NDArray[np.int64]  # every anime id of theirs (list, 👍, 👎): never recommended
-    rows: NDArray[np.int64]  # model rows with a non-zero weight
-    weights: NDArray[np.float32]
-    scores: NDArray[np.float32] | None  # None: no positive signal -> the cold page
-    conf: NDArray[np.float64] | None = None
-    chol: tuple[NDArray[np.float64], bool] | None = None
-    y: NDArray[np.float64] | None = None
-    explain_basis: NDArray[np.float32] | None = None
-    ease_scale: float = 0.0
-    factor_scale: float = 0.0
-
-
 class Recommender:
     """A trained model ready to serve (see the module docstring)."""
 
@@ -139,9 +109,9 @@ class Recommender:
         ids = arrays.item_ids
         self.item_ids = ids
         size = int(max(ids.max(initial=0), catalog.ids.max(initial=0))) + 1
-        self._model_lut = _lookup(ids, size)
-        self._cat_lut = _lookup(catalog.ids.astype(np.int64), size)
-        cat_rows = _rows(self._cat_lut, ids)
+        self._model_lut = id_table(ids, size)
+        self._cat_lut = id_table(catalog.ids.astype(np.int64), size)
+        cat_rows = rows_in(self._cat_lut, ids)
         if (cat_rows < 0).any():
             raise ValueError("every model item must be in the catalog")
         self._cat_rows = cat_rows
@@ -163,7 +133,7 @@ class Recommender:
         self._ease = arrays.ease
         self._ease_t = arrays.ease.T.tocsr() if self._has_ease else arrays.ease
         # content rows follow the catalog row order
-        content_rows = _rows(self._cat_lut, arrays.content_ids)
+        content_rows = rows_in(self._cat_lut, arrays.content_ids)
         self._content_ok = len(content_rows) == len(catalog) and bool(
             np.array_equal(content_rows, np.arange(len(catalog)))
         )
@@ -201,9 +171,13 @@ class Recommender:
         twin.stage2 = None if self.stage2 is None else self.stage2.rebind(twin)
         return twin
 
+    def model_rows(self, anime_ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The model rows (``item_ids`` order) of anime ids; -1 where the model has none."""
+        return rows_in(self._model_lut, anime_ids)
+
     def knows(self, anime_id: int) -> bool:
         """Whether the model has a row for this anime (else only content can place it)."""
-        return bool(_rows(self._model_lut, np.asarray([int(anime_id)]))[0] >= 0)
+        return bool(rows_in(self._model_lut, np.asarray([int(anime_id)]))[0] >= 0)
 
     def recommend(
         self,
@@ -233,10 +207,11 @@ class Recommender:
             [person.ids, np.fromiter(map(int, exclude), dtype=np.int64, count=len(exclude))]
         )
         cat_allowed = self._filter_mask(filters).copy()
-        drop_rows = _rows(self._cat_lut, drop)
+        drop_rows = rows_in(self._cat_lut, drop)
         cat_allowed[drop_rows[drop_rows >= 0]] = False
-        if self.stage2 is not None and person.scores is not None:  # the learned second stage
-            reordered = self.stage2.reorder(entries, liked, disliked, cat_allowed[self._cat_rows])
+        if self.stage2 is not None and person.parts is not None:  # the learned second stage
+            allowed = cat_allowed[self._cat_rows]
+            reordered = self.stage2.reorder(entries, liked, disliked, allowed, person.parts)
             person.scores = person.scores if reordered is None else reordered
 
         def ranked(k: int) -> list[Scored]:
@@ -256,7 +231,7 @@ class Recommender:
             for s in shaped
         ]
 
-    def _ranked(self, person: _Person, cat_allowed: NDArray[np.bool_], n: int) -> list[Scored]:
+    def _ranked(self, person: FoldedPerson, cat_allowed: NDArray[np.bool_], n: int) -> list[Scored]:
         """The top ``n`` allowed anime: the model's, topped up from the cold page."""
         cat_allowed = cat_allowed.copy()
         picks: list[Scored] = []
@@ -264,7 +239,7 @@ class Recommender:
             allowed = cat_allowed[self._cat_rows]
             picks = to_scored(self.item_ids, person.scores, top_rows(person.scores, allowed, n))
         if len(picks) < n:  # cold person, or filters left too few model items
-            taken = _rows(self._cat_lut, np.asarray([p.anime_id for p in picks], dtype=np.int64))
+            taken = rows_in(self._cat_lut, np.asarray([p.anime_id for p in picks], dtype=np.int64))
             cat_allowed[taken] = False
             rows = top_rows(self._cold_scores, cat_allowed, n - len(picks))
             picks += to_scored(self.catalog.ids, self._cold_scores, rows)
@@ -301,19 +276,26 @@ class Recommender:
         cat_allowed = self._filter_mask(filters).copy()
         cat_allowed[cat_row] = False
         picks: list[Scored] = []
-        j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
+        j = int(rows_in(self._model_lut, np.asarray([int(anime_id)]))[0])
         if j >= 0:
             scores = self._item_scores(j)
             allowed = cat_allowed[self._cat_rows]
             allowed[j] = False
             picks = to_scored(self.item_ids, scores, top_rows(scores, allowed, n))
         if len(picks) < n:
-            taken = _rows(self._cat_lut, np.asarray([p.anime_id for p in picks], dtype=np.int64))
+            taken = rows_in(self._cat_lut, np.asarray([p.anime_id for p in picks], dtype=np.int64))
             cat_allowed[taken] = False
             scores = self._content_scores(cat_row)
             rows = top_rows(scores, cat_allowed, n - len(picks))
             picks += to_scored(self.catalog.ids, scores, rows)
         return picks
+
+    def blend_parts(
+        self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]
+    ) -> BlendParts | None:
+        """The blend and its z-scored parts for sorted anime ids and signed weights (what
+        the second stage's features start from; ``None``: cold, or not a blend)."""
+        return self._fold(anime_ids, weights).parts
 
     def person_scores(
         self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]
@@ -343,7 +325,7 @@ class Recommender:
 
     def _person(
         self, entries: Sequence[ListEntry], liked: Collection[int], disliked: Collection[int]
-    ) -> _Person:
+    ) -> FoldedPerson:
         """Fold a person in from their list, 👍s and 👎s."""
         liked_ids = frozenset(int(a) for a in liked)
         disliked_ids = frozenset(int(a) for a in disliked)
@@ -353,9 +335,9 @@ class Recommender:
         person.ids = np.union1d(ids, list_ids)  # plan-to-watch (weight 0) is theirs too
         return person
 
-    def _because(self, person: _Person, anime_id: int, n: int) -> tuple[int, ...]:
+    def _because(self, person: FoldedPerson, anime_id: int, n: int) -> tuple[int, ...]:
         """The person's items that pushed ``anime_id`` up most (positive weight only)."""
-        j = int(_rows(self._model_lut, np.asarray([int(anime_id)]))[0])
+        j = int(rows_in(self._model_lut, np.asarray([int(anime_id)]))[0])
         if n <= 0 or j < 0 or person.scores is None or len(person.rows) == 0:
             return ()
         total = np.zeros(len(person.rows), dtype=np.float64)
@@ -379,14 +361,14 @@ class Recommender:
         order = order[np.argsort(-total[order], kind="stable")][:n]
         return tuple(int(self.item_ids[person.rows[i]]) for i in order.tolist())
 
-    def _fold(self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]) -> _Person:
+    def _fold(self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]) -> FoldedPerson:
         """Score a person from (anime ids sorted ascending, weights)."""
-        rows = _rows(self._model_lut, anime_ids)
+        rows = rows_in(self._model_lut, anime_ids)
         keep = (rows >= 0) & (weights != 0)
         rows, w = rows[keep], weights[keep].astype(np.float32)
         order = np.argsort(rows, kind="stable")  # sorted rows: explain looks them up
         rows, w = rows[order], w[order]
-        person = _Person(ids=anime_ids, rows=rows, weights=w, scores=None)
+        person = FoldedPerson(ids=anime_ids, rows=rows, weights=w, scores=None)
         if not (w > 0).any():
             return person
         unseen = np.ones(len(self.item_ids), dtype=np.bool_)
@@ -416,19 +398,23 @@ class Recommender:
                 person.ease_scale = 1.0
         else:
             scores = np.zeros(len(self.item_ids), dtype=np.float32)
+            zs: list[NDArray[np.float32]] = []
             for part, beta, kind in parts:
                 mean, std = zscore_top(part, unseen, self.params.norm_top)
+                centred = part - np.float32(mean)
+                zs.append(centred / np.float32(std) if std > 0 else np.zeros_like(part))
                 if std <= 0 or beta <= 0:
                     continue
-                scores += np.float32(beta / std) * (part - np.float32(mean))
+                scores += np.float32(beta / std) * centred
                 if kind == "f":
                     person.factor_scale = beta / std
                 else:
                     person.ease_scale = beta / std
+            person.parts = BlendParts(scores, zs[0], zs[1])
         person.scores = scores.astype(np.float32, copy=False)
         return person
 
-    def _fold_bpr(self, person: _Person) -> NDArray[np.float32]:
+    def _fold_bpr(self, person: FoldedPerson) -> NDArray[np.float32]:
         """BPR scores for ``person`` (positive weights rank above the negatives).
 
         Negatives: the fixed sample minus the person's positives, plus their dislikes.

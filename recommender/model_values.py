@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from recommender.types import ListEntry
 
-__all__ = ["ModelArrays", "ModelInfo", "SecondStage"]
+__all__ = ["BlendParts", "ModelArrays", "ModelInfo", "SecondStage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,16 @@ class ModelArrays:
     content: sp.csr_matrix
 
 
+@dataclass(frozen=True, eq=False)
+class BlendParts:
+    """One person's stage-1 scores over the model's items: the blend, and its factor and
+    EASE parts each z-scored on its top unseen scores (what the blend mixes)."""
+
+    blend: NDArray[np.float32]
+    als: NDArray[np.float32]
+    ease: NDArray[np.float32]
+
+
 class SecondStage(Protocol):
     """A learned re-ordering of stage 1's candidates (:mod:`recommender.stage2`)."""
 
@@ -65,6 +75,8 @@ class SecondStage(Protocol):
         liked: Collection[int],
         disliked: Collection[int],
         allowed: NDArray[np.bool_],
+        parts: BlendParts,
     ) -> NDArray[np.float32] | None:
-        """Every model item's score, the allowed top candidates re-ordered (None: cold)."""
+        """Every model item's score, the allowed top candidates re-ordered (None: stage 1
+        alone); ``parts`` is the person's stage 1, already computed."""
         ...

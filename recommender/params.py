@@ -39,13 +39,15 @@ class TrainParams:
     bpr_fold_in_regularization: float = 0.01
     #: items sampled once per model as the fold-in's negatives
     bpr_fold_in_negatives: int = 1000
-    #: the second stage (``als+ease+rank``, recommender/rerank.py): stage-1 candidates per person
-    rank_candidates: int = 300
+    #: the second stage (``als+ease+rank``, recommender/rerank.py): stage-1 candidates per
+    #: person; 200 candidates x 100 trees (was 300 x 300): a third of the serving cost for
+    #: the same Recall@20 within noise (docs/model.md, "Serving inside its targets")
+    rank_candidates: int = 200
     #: training people set aside (with the evaluation's masking) to give the ranker its labels
     rank_validation_people: int = 1000
-    rank_trees: int = 300
+    rank_trees: int = 100
     rank_leaves: int = 31
-    rank_learning_rate: float = 0.05
+    rank_learning_rate: float = 0.15
     rank_min_child: int = 50
     #: stage 1 is refitted on every training person when there are at most this many
     #: (above, the stage 1 fitted without the validation people is served: < 2% of them)

@@ -57,11 +57,11 @@ MIN_QUERIES = 10
 class RankerParams:
     """Second-stage hyper-parameters."""
 
-    candidates: int = 300
+    candidates: int = 200
     validation_people: int = 1000
-    trees: int = 300
+    trees: int = 100
     leaves: int = 31
-    learning_rate: float = 0.05
+    learning_rate: float = 0.15
     min_child: int = 50
     seed: int = 0
 

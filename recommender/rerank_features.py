@@ -17,9 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.fold_in import fold_in
 from recommender.model import Recommender
-from recommender.ranking import zscore_top
+from recommender.model_values import BlendParts
 from recommender.types import Status
 
 __all__ = [
@@ -63,6 +62,9 @@ FEATURES = (
 _TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 #: a weight at or above this is a liked title (score 7 under the default policy, or a 👍)
 LIKED_WEIGHT = 1.5
+#: ``content_max`` is over this many of the person's titles, the weightiest (a sparse
+#: product over every liked title was a third of the features' time)
+CONTENT_MAX_OVER: int | None = 25
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,12 +90,68 @@ class PersonInput:
 
 @dataclass(frozen=True, eq=False)
 class Stage1:
-    """Per model row: the blend, and its ALS and EASE parts z-scored on their heads."""
+    """Per model row: the blend, its ALS and EASE parts z-scored on their heads, and
+    whether the row is unseen (not among the person's anime ids)."""
 
     blend: NDArray[np.float32]
     als: NDArray[np.float32]
     ease: NDArray[np.float32]
     unseen: NDArray[np.bool_]
+
+    @staticmethod
+    def of(ctx: FeatureContext, parts: BlendParts, ids: NDArray[np.int64]) -> Stage1:
+        """From the model's parts and every anime id of the person's."""
+        unseen = np.ones(ctx.n, dtype=np.bool_)
+        rows = ctx.rows_of(ids)
+        unseen[rows[rows >= 0]] = False
+        return Stage1(parts.blend, parts.als, parts.ease, unseen)
+
+
+@dataclass(frozen=True, eq=False)
+class Links:
+    """A one-to-many relation as CSR: key ``k``'s targets are
+    ``targets[start[k]:start[k + 1]]``; keys are dense (model rows, or anime ids through
+    ``key_of``)."""
+
+    start: NDArray[np.int64]
+    targets: NDArray[np.int64]
+    key_of: NDArray[np.int64] | None = None  # anime id -> key (-1: none); None: keys are rows
+
+    @staticmethod
+    def empty(n: int) -> Links:
+        """No key has a target."""
+        return Links(np.zeros(n + 1, np.int64), np.zeros(0, np.int64))
+
+    @staticmethod
+    def by_row(targets: list[NDArray[np.int64]]) -> Links:
+        """Row ``r``'s targets are ``targets[r]``."""
+        sizes = np.asarray([len(t) for t in targets], dtype=np.int64)
+        start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        flat = np.concatenate(targets) if targets else np.zeros(0, np.int64)
+        return Links(start, flat.astype(np.int64))
+
+    @staticmethod
+    def of(ids: list[int], targets: list[NDArray[np.int64]], drop_negative: bool) -> Links:
+        """Anime ``ids[i]``'s targets are ``targets[i]`` (without -1s if ``drop_negative``)."""
+        if drop_negative:
+            targets = [t[t >= 0] for t in targets]
+        links = Links.by_row(targets)
+        key_of = np.full(max(ids, default=-1) + 1, -1, dtype=np.int64)
+        key_of[np.asarray(ids, dtype=np.int64)] = np.arange(len(ids))
+        return Links(links.start, links.targets, key_of)
+
+    def gather(self, keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Every target of ``keys`` with the position in ``keys`` it belongs to."""
+        if self.key_of is not None:
+            inside = (keys >= 0) & (keys < len(self.key_of))
+            keys = np.where(inside, self.key_of[np.where(inside, keys, 0)], -1)
+        valid = keys >= 0
+        at = np.where(valid, keys, 0)
+        lo = np.where(valid, self.start[at], 0)
+        sizes = np.where(valid, self.start[at + 1], 0) - lo
+        owner = np.repeat(np.arange(len(keys)), sizes)
+        offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return owner, self.targets[lo[owner] + offset]
 
 
 class FeatureContext:
@@ -124,70 +182,39 @@ class FeatureContext:
         f = model.arrays.factors.astype(np.float64)
         self.gram_reg = f.T @ f + model.params.regularization * np.eye(f.shape[1])
         self.franchises = cat.franchises if model.has_franchises else None
-        self._sequels: dict[int, tuple[int, ...]] = {}  # anime id -> its next entries
-        self._has_prereq = np.full(self.n, -1, dtype=np.int8)  # -1: not asked yet
         self.franchise_id = np.full(self.n, -1, dtype=np.int64)
+        self.next_rows, self.prerequisites = Links.empty(0), Links.empty(self.n)
         if self.franchises is not None:
             fr = self.franchises
+            ids = [int(a) for a in model.item_ids]
             self.franchise_id = np.asarray(
-                [fr.franchise_of(int(a)) if int(a) in fr else -1 for a in model.item_ids],
-                dtype=np.int64,
+                [fr.franchise_of(a) if a in fr else -1 for a in ids], dtype=np.int64
             )
-
-    def sequels(self, anime_id: int) -> tuple[int, ...]:
-        """``Franchises.sequels``, remembered (the catalogue does not change under a model)."""
-        got = self._sequels.get(anime_id)
-        if got is None:
-            assert self.franchises is not None
-            got = self._sequels[anime_id] = self.franchises.sequels(anime_id)
-        return got
-
-    def has_prerequisites(self, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Whether each model row has an entry to watch before it (remembered per row)."""
-        known = self._has_prereq[rows]
-        for i in np.flatnonzero(known < 0).tolist():
-            assert self.franchises is not None
-            aid = int(self.model.item_ids[rows[i]])
-            known[i] = self._has_prereq[rows[i]] = int(bool(self.franchises.prerequisites(aid)))
-        return known > 0
+            # liked anime (any in the catalogue) -> their next entries' model rows
+            members = [int(a) for a in cat.ids if int(a) in fr]
+            self.next_rows = Links.of(
+                members,
+                [model.model_rows(np.asarray(fr.sequels(a), np.int64)) for a in members],
+                drop_negative=True,
+            )
+            # model rows -> the anime ids to watch before them
+            self.prerequisites = Links.by_row(
+                [np.asarray(fr.prerequisites(a) if a in fr else (), np.int64) for a in ids]
+            )
 
     def rows_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Model rows of anime ids (-1 where the model has none)."""
-        table = self.model._model_lut
-        inside = (ids >= 0) & (ids < len(table))
-        out = np.full(len(ids), -1, dtype=np.int64)
-        out[inside] = table[ids[inside]]
-        return out
+        return self.model.model_rows(ids)
 
 
 def stage1(ctx: FeatureContext, person: PersonInput) -> Stage1 | None:
-    """The blend and its parts for ``person`` (``None``: no positive signal known)."""
-    model = ctx.model
-    rows = ctx.rows_of(person.ids)
-    keep = (rows >= 0) & (person.weights != 0)
-    r, w = rows[keep], person.weights[keep]
-    unseen = np.ones(ctx.n, dtype=np.bool_)
-    unseen[rows[rows >= 0]] = False
-    if not (w > 0).any():
-        return None
-    factors = model.arrays.factors
-    u, _, _ = fold_in(factors, ctx.gram_reg, r, w, model.params.alpha)
-    als = factors @ u.astype(np.float32)
-    pos = w > 0
-    ease = np.asarray(model.arrays.ease[r[pos]].T @ w[pos], dtype=np.float32).ravel()
-    beta = model.params.blend_factors
-    blend = np.zeros(ctx.n, dtype=np.float32)
-    zs = []
-    for part, share in ((als, beta), (ease, 1.0 - beta)):
-        # the model's blend normalises over items not in the weighted input
-        mask = np.ones(ctx.n, dtype=np.bool_)
-        mask[r] = False
-        mean, std = zscore_top(part, mask, model.params.norm_top)
-        z = (part - np.float32(mean)) / np.float32(std) if std > 0 else np.zeros_like(part)
-        zs.append(z.astype(np.float32))
-        if std > 0 and share > 0:
-            blend += np.float32(share / std) * (part - np.float32(mean))
-    return Stage1(blend, zs[0], zs[1], unseen)
+    """The blend and its parts for ``person`` (``None``: no positive signal known).
+
+    The model's own fold-in (:meth:`~recommender.model.Recommender.blend_parts`): the
+    numbers serving computes for the page are the numbers the ranker was trained on.
+    """
+    parts = ctx.model.blend_parts(person.ids, person.weights)
+    return None if parts is None else Stage1.of(ctx, parts, person.ids)
 
 
 def candidate_rows(s1: Stage1, k: int) -> NDArray[np.int64]:
@@ -245,9 +272,7 @@ def features(
         norm = float(np.linalg.norm(profile))
         out[:, col["genre_cos"]] = ctx.genres[cands] @ (profile / norm if norm else profile)
         if ctx.content.shape[1]:
-            sims = (ctx.content[cands] @ ctx.content[prow].T).toarray()
-            out[:, col["content_mean"]] = sims @ (pw / pw.sum())
-            out[:, col["content_max"]] = sims.max(axis=1)
+            _content_features(ctx, cands, prow, pw, out, col)
     else:
         out[:, col["year_vs_person"]] = np.nan
     if ctx.franchises is not None:
@@ -261,6 +286,25 @@ def features(
     return out
 
 
+def _content_features(
+    ctx: FeatureContext,
+    cands: NDArray[np.int64],
+    prow: NDArray[np.int64],
+    pw: NDArray[np.float32],
+    out: NDArray[np.float32],
+    col: dict[str, int],
+) -> None:
+    """Content (genres + synopsis) cosine of each candidate to the person's liked titles:
+    weighted mean over all of them, max over the :data:`CONTENT_MAX_OVER` weightiest."""
+    cand_content = ctx.content[cands]
+    profile = ctx.content[prow].T @ (pw / pw.sum())  # the weighted mean, as one vector
+    out[:, col["content_mean"]] = cand_content @ profile
+    top = prow
+    if CONTENT_MAX_OVER is not None and len(prow) > CONTENT_MAX_OVER:
+        top = prow[np.argsort(-pw, kind="stable")[:CONTENT_MAX_OVER]]
+    out[:, col["content_max"]] = (cand_content @ ctx.content[top].T).max(axis=1).toarray().ravel()
+
+
 def _franchise_features(
     ctx: FeatureContext,
     person: PersonInput,
@@ -270,8 +314,6 @@ def _franchise_features(
     col: dict[str, int],
 ) -> None:
     """Franchise relations of each candidate to the person's list."""
-    fr = ctx.franchises
-    assert fr is not None
     fid = ctx.franchise_id
     known = rows >= 0
     mine = fid[rows[known]]
@@ -289,16 +331,12 @@ def _franchise_features(
         pos = np.minimum(np.searchsorted(ids, cf), len(ids) - 1)
         out[:, col[name]] = np.where(has & (ids[pos] == cf), counts[pos], 0)
     done_liked = person.ids[(person.weights >= LIKED_WEIGHT) & (person.status != Status.DROPPED)]
-    nexts: set[int] = set()
-    for a in done_liked.tolist():
-        if a in fr:
-            nexts.update(ctx.sequels(a))
-    at = np.flatnonzero(has)
-    ids_at = ctx.model.item_ids[cands[at]]
-    if nexts:
-        out[at, col["franchise_next"]] = np.isin(ids_at, np.fromiter(nexts, np.int64))
-    later = ctx.has_prerequisites(cands[at])
-    on_list = set(person.ids.tolist())
-    out[at[later], col["franchise_missing"]] = [
-        sum(p not in on_list for p in fr.prerequisites(a)) for a in ids_at[later].tolist()
-    ]
+    _, nexts = ctx.next_rows.gather(done_liked)
+    if len(nexts):
+        is_next = np.zeros(ctx.n, dtype=np.bool_)
+        is_next[nexts] = True
+        out[:, col["franchise_next"]] = is_next[cands] & has
+    owner, before = ctx.prerequisites.gather(cands)
+    if len(owner):
+        missing = ~np.isin(before, person.ids)
+        out[:, col["franchise_missing"]] = np.bincount(owner, weights=missing, minlength=len(cands))

@@ -25,7 +25,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.model import Recommender
-from recommender.rerank_features import FEATURES, FeatureContext, PersonInput, features, stage1
+from recommender.model_values import BlendParts
+from recommender.rerank_features import (
+    FEATURES,
+    FeatureContext,
+    PersonInput,
+    Stage1,
+    features,
+    stage1,
+)
 from recommender.types import ListEntry, Status
 
 __all__ = ["MIN_LIST", "BoundRanker", "Ranker", "RankerFormatError", "person_input"]
@@ -143,10 +151,12 @@ class BoundRanker:
         liked: Collection[int],
         disliked: Collection[int],
         allowed: NDArray[np.bool_],
+        parts: BlendParts,
     ) -> NDArray[np.float32] | None:
         """Scores of every model item with the candidates re-ordered (``None``: stage 1 alone).
 
-        ``None`` too for a person with fewer than :data:`MIN_LIST` positive list entries.
+        ``parts`` is the person's stage 1 as the model computed it for this page. ``None``
+        for a person with fewer than :data:`MIN_LIST` positive list entries.
         """
         thumbs = set(map(int, liked)) | set(map(int, disliked))
         rows = [e for e in entries if int(e.anime_id) not in thumbs]
@@ -154,15 +164,19 @@ class BoundRanker:
         sc = np.fromiter((int(e.score) for e in rows), dtype=np.int16, count=len(rows))
         if int((self.ctx.model.params.policy.weights(st, sc) > 0).sum()) < MIN_LIST:
             return None
-        return self.scores(person_input(self.ctx.model, entries, liked, disliked), allowed)
+        person = person_input(self.ctx.model, entries, liked, disliked)
+        return self._ranked(person, Stage1.of(self.ctx, parts, person.ids), allowed)
 
     def scores(
         self, person: PersonInput, allowed: NDArray[np.bool_] | None = None
     ) -> NDArray[np.float32] | None:
         """Stage-1 scores with the top K allowed unseen items ranked by the ranker on top."""
         s1 = stage1(self.ctx, person)
-        if s1 is None:
-            return None
+        return None if s1 is None else self._ranked(person, s1, allowed)
+
+    def _ranked(
+        self, person: PersonInput, s1: Stage1, allowed: NDArray[np.bool_] | None
+    ) -> NDArray[np.float32]:
         ok = s1.unseen if allowed is None else s1.unseen & allowed
         cands = top_allowed(s1.blend, ok, self.ranker.candidates)
         out = s1.blend.copy()
@@ -172,8 +186,12 @@ class BoundRanker:
             self.ranker.booster.predict(features(self.ctx, person, s1, cands), num_threads=1),
             dtype=np.float64,
         )
-        top = float(out[ok].max())
-        out[cands] = (top + 1.0 + (pred - pred.min())).astype(np.float32)
+        # above every other item, in the ranker's order: whole steps, which float32 keeps
+        # apart however close two predictions are
+        steps = np.arange(len(cands), 0, -1, dtype=np.float64)
+        out[cands[np.argsort(-pred, kind="stable")]] = (float(out[ok].max()) + steps).astype(
+            np.float32
+        )
         return out
 
     def candidates(self, person: PersonInput, k: int) -> NDArray[np.int64]:

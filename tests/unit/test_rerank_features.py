@@ -186,3 +186,37 @@ def test_rank_features_are_a_stable_sorts_ranks() -> None:
         rank = np.empty(n, dtype=np.float32)
         rank[order] = np.arange(n, dtype=np.float32)
         np.testing.assert_array_equal(_ranks(scores, unseen, at), rank[at])
+
+
+def test_content_max_is_over_the_weightiest_titles_and_the_mean_over_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import recommender.rerank_features as rerank_features
+
+    model = _model()
+    ctx = FeatureContext(model)
+    # A1 (Action) 10/10 outweighs D1 (Drama) 7/10; both are liked
+    person = PersonInput.of(
+        model, np.asarray([1, 4]), np.asarray([Status.COMPLETED] * 2), np.asarray([10, 7])
+    )
+    w_action, w_drama = person.weights.tolist()
+    assert w_action > w_drama > 0
+    s1 = stage1(ctx, person)
+    assert s1 is not None
+    cands = candidate_rows(s1, 10)
+    got = model.item_ids[cands].tolist()
+
+    def content(over: int | None) -> dict[str, dict[int, float]]:
+        monkeypatch.setattr(rerank_features, "CONTENT_MAX_OVER", over)
+        x = features(ctx, person, s1, cands)
+        return {
+            name: dict(zip(got, x[:, FEATURES.index(name)].tolist(), strict=True))
+            for name in ("content_max", "content_mean")
+        }
+
+    every, weightiest = content(None), content(1)
+    assert every["content_max"] == pytest.approx({2: 1.0, 3: 0.0, 5: 1.0, 6: 1.0})
+    assert weightiest["content_max"] == pytest.approx({2: 1.0, 3: 0.0, 5: 0.0, 6: 0.0})
+    share = w_drama / (w_action + w_drama)
+    for got_mean in (every["content_mean"], weightiest["content_mean"]):
+        assert got_mean == pytest.approx({2: 1 - share, 3: 0.0, 5: share, 6: share})
