@@ -220,3 +220,15 @@ def test_content_max_is_over_the_weightiest_titles_and_the_mean_over_all(
     share = w_drama / (w_action + w_drama)
     for got_mean in (every["content_mean"], weightiest["content_mean"]):
         assert got_mean == pytest.approx({2: 1 - share, 3: 0.0, 5: share, 6: share})
+
+
+def test_links_gather_every_target_with_its_key_position() -> None:
+    from recommender.rerank_features import Links
+
+    by_row = Links.by_row([np.asarray([7, 8]), np.zeros(0, np.int64), np.asarray([9])])
+    owner, targets = by_row.gather(np.asarray([2, 0, 1, 0]))
+    assert owner.tolist() == [0, 1, 1, 3, 3] and targets.tolist() == [9, 7, 8, 7, 8]
+    by_id = Links.of([10, 30], [np.asarray([1, -1, 2]), np.asarray([-1])], drop_negative=True)
+    owner, targets = by_id.gather(np.asarray([30, 99, 10, -5, 20]))  # unknown ids: nothing
+    assert owner.tolist() == [2, 2] and targets.tolist() == [1, 2]
+    assert Links.empty(3).gather(np.asarray([0, 2]))[1].tolist() == []
