@@ -10,6 +10,13 @@ first card as soon as it arrives (while the rest of the page is still coming), a
 ``/more`` right after the press. Then the bot is stopped and the database read:
 every acknowledged press must be a stored vote.
 
+Beside what the people saw, it prints what tells the bot's pacing from the fakes' clock:
+the Telegram sends as the bot's own clock saw them go (peak per second, and how many the
+fake's limits would refuse replayed on that clock), the delay from the bot handing each
+to HTTP to the fake stamping its arrival, and this process's event-loop lag and full
+garbage collections (the fakes stamp arrivals on this process's loop; full collections
+are held off during the burst, see :func:`without_full_collections`).
+
 The same run is then repeated with ``ANIMEREC_SERIAL_UPDATES=1`` (the old order: on
 Telegram PTB's AIORateLimiter and each person's updates one after another, pages
 included; on Discord a press deferred before its vote is stored): the same-run
