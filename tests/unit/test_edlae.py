@@ -97,3 +97,23 @@ def test_bad_dropout_and_emphasis_are_refused() -> None:
         dropout_kappa(1.0)
     with pytest.raises(ValueError):
         fit_ease(sp.csr_matrix(np.eye(3, dtype=np.float32)), 1.0, 0.1, 1, emphasis=1.5)
+
+
+def test_training_with_emphasis_serves_a_zero_diagonal(  # type: ignore[no-untyped-def]
+    tiny_interactions, tiny_catalog, tiny_params
+) -> None:
+    """``TrainParams.ease_emphasis`` reaches the fit; the served matrix keeps no self-weights."""
+    from dataclasses import replace
+
+    from recommender.train import train_model
+
+    full = replace(tiny_params, ease_kappa=dropout_kappa(0.25))
+    served = {
+        emphasis: train_model(
+            tiny_interactions, tiny_catalog, replace(full, ease_emphasis=emphasis), progress=False
+        ).arrays.ease.toarray()
+        for emphasis in (1.0, 0.0)
+    }
+    assert np.all(np.diag(served[0.0]) == 0.0)
+    assert served[0.0].shape == served[1.0].shape
+    assert not np.allclose(served[0.0], served[1.0], atol=1e-4)
