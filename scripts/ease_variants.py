@@ -10,7 +10,7 @@ baseline, recommender/baselines.py); each is refitted from a copy. Prints one JS
 A spec is ``lam:kappa[:emphasis]`` for ``--ease`` and ``--blend``, ``lam:p[:emphasis]`` for
 ``--edlae`` (kappa = p/(1-p)); emphasis defaults to 1 (EDLAE's closed form, zero diagonal).
 ``--blend`` rows train ``als+ease`` with those EASE settings; ``--default-blend`` adds the
-blend as it ships.
+blend as it ships; ``--ranked`` trains those rows as the two-stage default (``als+ease+rank``).
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def main() -> int:
     ap.add_argument("--edlae", default="", help="item-item rows lam:p[:emphasis],...")
     ap.add_argument("--blend", default="", help="als+ease rows lam:kappa[:emphasis],...")
     ap.add_argument("--default-blend", action="store_true", help="also the blend as shipped")
+    ap.add_argument("--ranked", action="store_true", help="blend rows with the second stage")
     args = ap.parse_args()
 
     def say(m: str) -> None:
@@ -98,9 +99,12 @@ def main() -> int:
         rows[name] = evaluate_scorer(scorer, split, data.catalog)
         rows[name].update(lam=spec[0], kappa=spec[1], emphasis=spec[2])
         say(f"{name}: {rows[name]}")
-    shipped = TrainParams(algorithm="als+ease", seed=args.seed)
-    blends = [("blend", None)] if args.default_blend else []
-    blends += [(f"blend-{name}", spec) for name, spec in _specs(args.blend, dropout=False)]
+    shipped = TrainParams(seed=args.seed)
+    kind = "ranked"
+    if not args.ranked:
+        shipped, kind = replace(shipped, algorithm="als+ease"), "blend"
+    blends = [(kind, None)] if args.default_blend else []
+    blends += [(f"{kind}-{name}", spec) for name, spec in _specs(args.blend, dropout=False)]
     for name, blend_spec in blends:
         params = shipped
         if blend_spec is not None:
