@@ -25,6 +25,9 @@ class TrainParams:
     iterations: int = 6
     ease_lambda: float = 200.0
     ease_kappa: float = 0.1
+    #: EDLAE emphasis (recommender/ease.py): 1 fits the dropped-out entries only (EASE's zero
+    #: diagonal, with kappa = p/(1-p) for dropout p); below 1 the kept ones count too
+    ease_emphasis: float = 1.0
     ease_keep: int = 200
     blend_factors: float = 0.2
     norm_top: int = 200

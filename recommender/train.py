@@ -252,7 +252,10 @@ def _train_one(
         xp = x.copy()
         xp.data = np.maximum(xp.data, 0.0)
         xp.eliminate_zeros()
-        dense = fit_ease(xp, params.ease_lambda, params.ease_kappa, threads=_threads(params))
+        dense = fit_ease(
+            xp, params.ease_lambda, params.ease_kappa, _threads(params), params.ease_emphasis
+        )
+        dense[np.diag_indices_from(dense)] = 0.0  # an item never recommends itself
         ease = prune_rows(dense, params.ease_keep)
         del dense
         say(

@@ -176,7 +176,8 @@ def train(spec: SparkSpec) -> Path:
         gram = _gram(data.x, n_items, spark.sparkContext.defaultParallelism)
         _say(spec, f"EASE Gram {gram.shape} in Spark in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
-        dense = ease_from_gram(gram, params.ease_lambda, params.ease_kappa, threads=2)
+        dense = ease_from_gram(gram, params.ease_lambda, params.ease_kappa, 2, params.ease_emphasis)
+        dense[np.diag_indices_from(dense)] = 0.0  # as in recommender.train
         ease = prune_rows(dense, params.ease_keep)
         del dense, gram
         _say(spec, f"EASE inverse + prune on the driver in {time.perf_counter() - t:.1f} s")
