@@ -62,21 +62,8 @@ def person_input(
     entry for its anime (status LIKED / DISLIKED, no score), as the product's retrain
     rows record them. Weights are the model's policy over the whole input.
     """
-    status: dict[int, int] = {}
-    score: dict[int, int] = {}
-    for e in entries:
-        status[int(e.anime_id)], score[int(e.anime_id)] = int(e.status), int(e.score)
-    for ids, code in ((liked, Status.LIKED), (disliked, Status.DISLIKED)):
-        for a in ids:
-            status[int(a)], score[int(a)] = int(code), 0
-    keys = sorted(status)
-    ids_arr = np.asarray(keys, dtype=np.int64)
-    st = np.asarray([status[a] for a in keys], dtype=np.int16)
-    sc = np.asarray([score[a] for a in keys], dtype=np.int16)
-    w_ids, w = model.params.policy.person_weights(entries, liked, disliked)
-    full = np.zeros(len(ids_arr), dtype=np.float32)
-    full[np.searchsorted(ids_arr, w_ids)] = w
-    return PersonInput(ids_arr, full, st, sc)
+    ids, status, score, weights = model.params.policy.person_rows(entries, liked, disliked)
+    return PersonInput(ids, weights, status, score)
 
 
 class Ranker:
@@ -158,13 +145,10 @@ class BoundRanker:
         ``parts`` is the person's stage 1 as the model computed it for this page. ``None``
         for a person with fewer than :data:`MIN_LIST` positive list entries.
         """
-        thumbs = set(map(int, liked)) | set(map(int, disliked))
-        rows = [e for e in entries if int(e.anime_id) not in thumbs]
-        st = np.fromiter((int(e.status) for e in rows), dtype=np.int16, count=len(rows))
-        sc = np.fromiter((int(e.score) for e in rows), dtype=np.int16, count=len(rows))
-        if int((self.ctx.model.params.policy.weights(st, sc) > 0).sum()) < MIN_LIST:
-            return None
         person = person_input(self.ctx.model, entries, liked, disliked)
+        listed = (person.status != Status.LIKED) & (person.status != Status.DISLIKED)
+        if int((listed & (person.weights > 0)).sum()) < MIN_LIST:
+            return None
         return self._ranked(person, Stage1.of(self.ctx, parts, person.ids), allowed)
 
     def scores(

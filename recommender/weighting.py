@@ -100,6 +100,19 @@ class WeightPolicy:
         list entry (it is newer); an anime both 👍'd and 👎'd counts as 👎. Zero weights
         are dropped.
         """
+        ids, _, _, weights = self.person_rows(entries, liked, disliked)
+        keep = weights != 0
+        return ids[keep], weights[keep]
+
+    def person_rows(
+        self,
+        entries: Sequence[ListEntry],
+        liked: Collection[int] = (),
+        disliked: Collection[int] = (),
+    ) -> tuple[NDArray[np.int64], NDArray[np.int16], NDArray[np.int16], NDArray[np.float32]]:
+        """Every row of one person's input, sorted by anime id: (ids, statuses, scores,
+        weights), zero weights kept, the last row per anime winning as in
+        :meth:`person_weights`; a 👍 is status ``LIKED``, a 👎 ``DISLIKED`` (score 0)."""
         n = len(entries)
         ids = np.fromiter((e.anime_id for e in entries), dtype=np.int64, count=n)
         status = np.fromiter((e.status for e in entries), dtype=np.int16, count=n)
@@ -107,6 +120,14 @@ class WeightPolicy:
         up = np.fromiter(liked, dtype=np.int64, count=len(liked))
         down = np.fromiter(disliked, dtype=np.int64, count=len(disliked))
         all_ids = np.concatenate([ids, up, down])
+        all_status = np.concatenate(
+            [
+                status,
+                np.full(len(up), Status.LIKED, dtype=np.int16),
+                np.full(len(down), Status.DISLIKED, dtype=np.int16),
+            ]
+        )
+        all_score = np.concatenate([score, np.zeros(len(up) + len(down), dtype=np.int16)])
         weights = np.concatenate(
             [
                 self.weights(status, score),
@@ -120,9 +141,13 @@ class WeightPolicy:
         last = np.ones(len(order), dtype=np.bool_)
         if len(order) > 1:
             last[:-1] = sorted_ids[1:] != sorted_ids[:-1]
-        out_ids, out_w = sorted_ids[last], weights[order][last]
-        keep = out_w != 0
-        return out_ids[keep], out_w[keep].astype(np.float32)
+        pick = order[last]
+        return (
+            sorted_ids[last],
+            all_status[pick],
+            all_score[pick],
+            weights[pick].astype(np.float32),
+        )
 
 
 DEFAULT_POLICY = WeightPolicy()
