@@ -19,16 +19,15 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from split_options import add_split_options, load_split
 
 from recommender.baselines import EaseBaseline, binary_matrix
 from recommender.catalog import Catalog
-from recommender.datasets.folders import load_dataset
 from recommender.ease import dropout_kappa, ease_from_gram, gram
-from recommender.evaluate import ModelScorer, evaluate_scorer, make_split
+from recommender.evaluate import ModelScorer, evaluate_scorer
 from recommender.interactions import Interactions
 from recommender.params import TrainParams
 
@@ -71,11 +70,7 @@ def _specs(text: str, dropout: bool) -> list[tuple[str, tuple[float, float, floa
 def main() -> int:
     """Run the rows and print them as JSON."""
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ratings", type=Path)
-    ap.add_argument("--anime", type=Path)
-    ap.add_argument("--folder", type=Path)
-    ap.add_argument("--test-users", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=0)
+    add_split_options(ap)
     ap.add_argument("--ease", default="", help="item-item rows lam:kappa[:emphasis],...")
     ap.add_argument("--edlae", default="", help="item-item rows lam:p[:emphasis],...")
     ap.add_argument("--blend", default="", help="als+ease rows lam:kappa[:emphasis],...")
@@ -86,9 +81,7 @@ def main() -> int:
     def say(m: str) -> None:
         print(f"ease_variants: {m}", file=sys.stderr, flush=True)
 
-    data = load_dataset(args.folder, ratings=args.ratings, anime=args.anime, progress=False)
-    assert data.catalog is not None
-    split = make_split(data.interactions, data.catalog, args.test_users, args.seed)
+    catalog, split = load_split(args)
     say(f"{len(split.inputs)} test users, seed {args.seed}")
     x, item_ids = binary_matrix(split.train)
     g = gram(x, threads=1)
@@ -96,7 +89,7 @@ def main() -> int:
     items = _specs(args.ease, dropout=False) + _specs(args.edlae, dropout=True)
     for name, spec in items:
         scorer = _GramEase(name, g, item_ids, spec)
-        rows[name] = evaluate_scorer(scorer, split, data.catalog)
+        rows[name] = evaluate_scorer(scorer, split, catalog)
         rows[name].update(lam=spec[0], kappa=spec[1], emphasis=spec[2])
         say(f"{name}: {rows[name]}")
     shipped = TrainParams(seed=args.seed)
@@ -110,7 +103,7 @@ def main() -> int:
         if blend_spec is not None:
             lam, kappa, emphasis = blend_spec
             params = replace(shipped, ease_lambda=lam, ease_kappa=kappa, ease_emphasis=emphasis)
-        rows[name] = evaluate_scorer(ModelScorer(name, params), split, data.catalog)
+        rows[name] = evaluate_scorer(ModelScorer(name, params), split, catalog)
         rows[name].update(
             lam=params.ease_lambda, kappa=params.ease_kappa, emphasis=params.ease_emphasis
         )

@@ -15,14 +15,13 @@ import json
 import sys
 import time
 from dataclasses import asdict, replace
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from split_options import add_split_options, load_split
 
 from recommender.baselines import EaseBaseline, ItemKNN, PersonRows, Popularity
-from recommender.datasets.folders import load_dataset
-from recommender.evaluate import FittedScorer, ModelScorer, evaluate_scorer, make_split
+from recommender.evaluate import FittedScorer, ModelScorer, evaluate_scorer
 from recommender.model import Recommender
 from recommender.params import TrainParams
 from recommender.rerank_features import (
@@ -52,11 +51,7 @@ class _Debiased(FittedScorer):
 def main() -> int:
     """Run the comparison and print it."""
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ratings", type=Path)
-    ap.add_argument("--anime", type=Path)
-    ap.add_argument("--folder", type=Path)
-    ap.add_argument("--test-users", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=0)
+    add_split_options(ap)
     defaults = TrainParams()
     ap.add_argument("--candidates", type=int, default=defaults.rank_candidates)
     ap.add_argument("--recall-k", default="100,200,300,500")
@@ -73,10 +68,7 @@ def main() -> int:
     def say(m: str) -> None:
         print(f"rerank: {m}", file=sys.stderr, flush=True)
 
-    data = load_dataset(args.folder, ratings=args.ratings, anime=args.anime, progress=False)
-    assert data.catalog is not None
-    catalog = data.catalog
-    split = make_split(data.interactions, catalog, args.test_users, args.seed)
+    catalog, split = load_split(args)
     say(f"{len(split.inputs)} test users")
     results: dict[str, dict[str, float]] = {}
     for scorer in (Popularity(), ItemKNN(), EaseBaseline()):
