@@ -58,7 +58,7 @@ from recommender.types import Status  # noqa: E402
 from tests.fakes.discord_http import DiscordLimits, FakeDiscord  # noqa: E402
 from tests.fakes.limits import Buckets, Window  # noqa: E402
 from tests.fakes.mal_server import FakeMal  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegramApi, FloodLimits, user  # noqa: E402
+from tests.fakes.telegram_api import ApiCall, FakeTelegramApi, FloodLimits, user  # noqa: E402
 
 TELEGRAM_TOKEN = "555000:load-benchmark-Telegram-token"
 TELEGRAM_LIMIT = 30  # messages per second overall
@@ -83,6 +83,7 @@ class Figures:
     peak_rate: float = 0.0  # as the fake's clock saw them arrive
     sent_peak_rate: float = 0.0  # as the bot's clock saw them go (Telegram: every attempt)
     transit: list[float] = field(default_factory=list)  # bot hands to HTTP -> the fake stamps it
+    transit_new: list[float] = field(default_factory=list)  # the same, new connections only
     over_on_bot_clock: int = 0  # sends the fake's limits refuse, timed as the bot sent them
     rejected: int = 0
     rejected_kinds: dict[str, int] = field(default_factory=dict)
@@ -94,6 +95,12 @@ def pct(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def spread_ms(values: list[float]) -> str:
+    """p50/p99/max in milliseconds."""
+    top = max(values, default=float("nan"))
+    return f"{pct(values, 50) * 1e3:.0f}/{pct(values, 99) * 1e3:.0f}/{top * 1e3:.0f} ms"
 
 
 def peak_per_second(times: list[float]) -> int:
@@ -358,31 +365,35 @@ async def one_run(data_dir: Path, people: int, serial: bool, wait: float) -> Run
             probes = json.loads(probe_file.read_text())
     sends = [tuple(s) for s in probes["telegram_sends"]]
     telegram.sent_peak_rate = peak_per_second([at for at, _, _ in sends])
-    telegram.transit = transit_delays(sends, api)
+    telegram.transit, telegram.transit_new = transit_delays(sends, api)
     telegram.over_on_bot_clock = over_limit_on_bot_clock(sends)
     return Run(telegram, discord, probes, wall, fake_lags, collections.pauses)
 
 
-def transit_delays(sends: list[tuple[Any, ...]], api: FakeTelegramApi) -> list[float]:
-    """Seconds from the bot handing each counted call to HTTP to the fake's arrival stamp.
+def transit_delays(
+    sends: list[tuple[Any, ...]], api: FakeTelegramApi
+) -> tuple[list[float], list[float]]:
+    """Seconds from the bot handing each counted call to HTTP to the fake's arrival stamp:
+    on a connection already open, and as a new connection's first request.
 
     Both are ``time.monotonic()`` (one clock on one machine); the n-th call of a method to
     a chat in the bot is matched with the n-th the fake received.
     """
-    arrivals: dict[tuple[str, str], list[float]] = {}
+    arrivals: dict[tuple[str, str], list[ApiCall]] = {}
     for call in api.calls:
         if call.method == "sendMessage" or call.method.startswith("editMessage"):
             key = (call.method, str(call.params.get("chat_id", "")))
-            arrivals.setdefault(key, []).append(call.at)
+            arrivals.setdefault(key, []).append(call)
     seen: dict[tuple[str, str], int] = {}
-    delays = []
+    delays, first = [], []
     for at, method, chat in sends:
         key = (method, chat)
         n = seen.get(key, 0)
         seen[key] = n + 1
         if n < len(arrivals.get(key, ())):
-            delays.append(arrivals[key][n] - at)
-    return delays
+            call = arrivals[key][n]
+            (first if call.on_connection == 1 else delays).append(call.at - at)
+    return delays, first
 
 
 def over_limit_on_bot_clock(sends: list[tuple[Any, ...]]) -> int:
@@ -535,12 +546,13 @@ def report(runs: dict[str, Run], people: int) -> None:
             print(
                 row(
                     "bot -> fake transit p50/p99/max",
-                    *each(
-                        lambda f: (
-                            f"{pct(f.transit, 50) * 1e3:.0f}/{pct(f.transit, 99) * 1e3:.0f}/"
-                            f"{max(f.transit, default=float('nan')) * 1e3:.0f} ms"
-                        )
-                    ),
+                    *each(lambda f: spread_ms(f.transit)),
+                )
+            )
+            print(
+                row(
+                    "  new connection's first",
+                    *each(lambda f: f"{spread_ms(f.transit_new)} ({len(f.transit_new)} of them)"),
                 )
             )
         print(row("429s from the fake", *each(lambda f: str(f.rejected))))

@@ -121,6 +121,8 @@ class ApiCall:
     params: Json
     #: time.monotonic() when the request arrived.
     at: float = 0.0
+    #: its place on its TCP connection (1: the connection's first request; 0: unknown)
+    on_connection: int = 0
 
 
 @dataclass
@@ -406,13 +408,15 @@ class FakeTelegramApi:
         assert task is not None
         self._connections.add(task)
         self._writers.add(writer)
+        served = 0
         try:
             while not self._closing:
                 request = await _read_request(reader)
                 if request is None:
                     break
+                served += 1
                 verb, target, headers, body = request
-                status, payload, ctype = await self._route(verb, target, headers, body)
+                status, payload, ctype = await self._route(verb, target, headers, body, served)
                 head = (
                     f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
                     f"Content-Type: {ctype}\r\nContent-Length: {len(payload)}\r\n"
@@ -432,7 +436,7 @@ class FakeTelegramApi:
                 await writer.wait_closed()
 
     async def _route(
-        self, verb: str, target: str, headers: dict[str, str], body: bytes
+        self, verb: str, target: str, headers: dict[str, str], body: bytes, on_connection: int = 0
     ) -> tuple[int, bytes, str]:
         path = unquote(urlsplit(target).path)
         file_prefix = f"/file/bot{self.token}/"
@@ -446,7 +450,7 @@ class FakeTelegramApi:
         if prefix != f"/bot{self.token}":
             return _error(401, "Unauthorized") if prefix.startswith("/bot") else _error(404, "")
         params = _decode_params(headers.get("content-type", ""), body, urlsplit(target).query)
-        call = ApiCall(len(self.calls), method, params, time.monotonic())
+        call = ApiCall(len(self.calls), method, params, time.monotonic(), on_connection)
         self.calls.append(call)
         flood, limit = self._flood_wait(method, params)
         if flood:
