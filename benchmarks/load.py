@@ -56,9 +56,14 @@ from bot.lists import AnimeListEntry  # noqa: E402
 from recommender.artifact import ArtifactError, load_current  # noqa: E402
 from recommender.types import Status  # noqa: E402
 from tests.fakes.discord_http import DiscordLimits, FakeDiscord  # noqa: E402
-from tests.fakes.limits import Buckets, Window  # noqa: E402
 from tests.fakes.mal_server import FakeMal  # noqa: E402
-from tests.fakes.telegram_api import ApiCall, FakeTelegramApi, FloodLimits, user  # noqa: E402
+from tests.fakes.telegram_api import (  # noqa: E402
+    ApiCall,
+    FakeTelegramApi,
+    FloodControl,
+    FloodLimits,
+    user,
+)
 
 TELEGRAM_TOKEN = "555000:load-benchmark-Telegram-token"
 TELEGRAM_LIMIT = 30  # messages per second overall
@@ -399,29 +404,21 @@ def transit_delays(
 def over_limit_on_bot_clock(sends: list[tuple[Any, ...]]) -> int:
     """How many of the bot's sends the fake's limits would refuse, timed by the bot's clock.
 
-    Replays the sends (every attempt, at the moment each went to HTTP) through the same
-    overall window and per-chat buckets the fake applies on arrival (private chats only:
-    the benchmark has no groups). 0 means every 429 the fake gave came from delay on
-    the way, not from the bot's pacing.
+    Replays the sends (every attempt, at the moment each went to HTTP) through the fake's
+    own :class:`FloodControl`. 0 means every 429 the fake gave came from delay on the way,
+    not from the bot's pacing.
     """
     now = 0.0
 
     def clock() -> float:
         return now
 
-    limits = FloodLimits()
-    overall = Window(*limits.overall, clock=clock)
-    chats = Buckets(*limits.private, clock=clock)
+    control = FloodControl(FloodLimits(), clock)
     refused = 0
     for at, method, chat in sorted(sends):
         now = float(at)
-        bucket = chats[chat] if method == "sendMessage" else None
-        if overall.wait() or (bucket is not None and bucket.wait()):
-            refused += 1
-            continue
-        overall.try_take()
-        if bucket is not None:
-            bucket.try_take()
+        wait, _limit = control.check(method, int(chat or 0))
+        refused += wait > 0
     return refused
 
 

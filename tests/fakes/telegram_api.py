@@ -87,6 +87,35 @@ class FloodLimits:
     group: tuple[float, float] = (20, 60.0)
 
 
+class FloodControl:
+    """Telegram's flood limits as the fake applies them, on any clock (the load benchmark
+    replays the bot's own send times through the same rules)."""
+
+    def __init__(self, limits: FloodLimits, clock: Callable[[], float] = time.monotonic):
+        self._overall = Window(*limits.overall, clock=clock)
+        self._private = Buckets(*limits.private, clock=clock)
+        self._group = Buckets(*limits.group, clock=clock, window=True)
+
+    def check(self, method: str, chat_id: int) -> tuple[float, str]:
+        """(0.0, "") and the call counted if it is within the limits; else the seconds to
+        wait and the limit it is over ("overall", "private chat" or "group")."""
+        if not _counts_overall(method):
+            return 0.0, ""
+        wait, limit = self._overall.wait(), "overall"
+        chat_bucket: Bucket | Window | None = None
+        if _is_message(method):
+            chat_bucket = (self._group if chat_id < 0 else self._private)[chat_id]
+            chat_wait = chat_bucket.wait()
+            if chat_wait > wait:
+                wait, limit = chat_wait, "group" if chat_id < 0 else "private chat"
+        if wait:
+            return wait, limit
+        self._overall.try_take()
+        if chat_bucket is not None:
+            chat_bucket.try_take()
+        return 0.0, ""
+
+
 def _is_message(method: str) -> bool:
     return (method.startswith("send") and method != "sendChatAction") or method in (
         "copyMessage",
@@ -146,9 +175,7 @@ class FakeTelegramApi:
     ):
         self.token = token
         self.limits = limits
-        self._overall = Window(*limits.overall) if limits else None
-        self._private = Buckets(*limits.private) if limits else None
-        self._group = Buckets(*limits.group, window=True) if limits else None
+        self._flood = FloodControl(limits) if limits else None
         #: calls refused with 429 (they are in :attr:`calls` too, with ``_rejected`` set).
         self.rejected: list[ApiCall] = []
         self._paused: list[tuple[str, Predicate | None, asyncio.Event]] = []
@@ -375,25 +402,10 @@ class FakeTelegramApi:
 
     def _flood_wait(self, method: str, params: Json) -> tuple[float, str]:
         """(0.0, "") if this call is within the flood limits, else the seconds to wait and
-        the limit it is over ("overall", "private chat" or "group")."""
-        if self._overall is None or not _counts_overall(method) or "chat_id" not in params:
+        the limit it is over (see :meth:`FloodControl.check`)."""
+        if self._flood is None or "chat_id" not in params:
             return 0.0, ""
-        wait, limit = self._overall.wait(), "overall"
-        chat_bucket: Bucket | Window | None = None
-        if _is_message(method):
-            chat_id = int(params["chat_id"])
-            buckets = self._group if chat_id < 0 else self._private
-            assert buckets is not None
-            chat_bucket = buckets[chat_id]
-            chat_wait = chat_bucket.wait()
-            if chat_wait > wait:
-                wait, limit = chat_wait, "group" if chat_id < 0 else "private chat"
-        if wait:
-            return wait, limit
-        self._overall.try_take()
-        if chat_bucket is not None:
-            chat_bucket.try_take()
-        return 0.0, ""
+        return self._flood.check(method, int(params["chat_id"]))
 
     def fail_next(
         self, method: str, error_code: int = 400, description: str = "Bad Request"
