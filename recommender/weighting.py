@@ -128,13 +128,7 @@ class WeightPolicy:
             ]
         )
         all_score = np.concatenate([score, np.zeros(len(up) + len(down), dtype=np.int16)])
-        weights = np.concatenate(
-            [
-                self.weights(status, score),
-                np.full(len(up), self.thumbs_up, dtype=np.float32),
-                np.full(len(down), self.thumbs_down, dtype=np.float32),
-            ]
-        )
+        weights = self.weights(all_status, all_score)  # LIKED / DISLIKED: the thumbs' weights
         # the last row per id wins: entries in list order, then 👍, then 👎
         order = np.lexsort((np.arange(len(all_ids)), all_ids))
         sorted_ids = all_ids[order]
@@ -146,7 +140,7 @@ class WeightPolicy:
             sorted_ids[last],
             all_status[pick],
             all_score[pick],
-            weights[pick].astype(np.float32),
+            weights[pick],
         )
 
 
