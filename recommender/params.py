@@ -43,8 +43,8 @@ class TrainParams:
     #: items sampled once per model as the fold-in's negatives
     bpr_fold_in_negatives: int = 1000
     #: the second stage (``als+ease+rank``, recommender/rerank.py): stage-1 candidates per
-    #: person; 200 candidates x 100 trees (was 300 x 300): a third of the serving cost for
-    #: the same Recall@20 within noise (docs/model.md, "Serving inside its targets")
+    #: person; 200 candidates x 100 trees (was 300 x 300): the ranker's serving cost about
+    #: halved, Recall@20 within noise (docs/model.md, "Session 5: the same ranker...")
     rank_candidates: int = 200
     #: training people set aside (with the evaluation's masking) to give the ranker its labels
     rank_validation_people: int = 1000
