@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.model_values import BlendParts
+from recommender.model_values import BlendParts, InputRows
 
 __all__ = ["FoldedPerson", "id_table", "rows_in"]
 
@@ -42,3 +42,4 @@ class FoldedPerson:
     ease_scale: float = 0.0
     factor_scale: float = 0.0
     parts: BlendParts | None = None  # the blend's two parts (blends only), for stage 2
+    input_rows: InputRows | None = None  # every input row, zero weights too, for stage 2

@@ -209,9 +209,9 @@ class Recommender:
         cat_allowed = self._filter_mask(filters).copy()
         drop_rows = rows_in(self._cat_lut, drop)
         cat_allowed[drop_rows[drop_rows >= 0]] = False
-        if self.stage2 is not None and person.parts is not None:  # the learned second stage
-            allowed = cat_allowed[self._cat_rows]
-            reordered = self.stage2.reorder(entries, liked, disliked, allowed, person.parts)
+        rows, parts = person.input_rows, person.parts
+        if self.stage2 is not None and rows is not None and parts is not None:  # stage 2
+            reordered = self.stage2.reorder(rows, cat_allowed[self._cat_rows], parts)
             person.scores = person.scores if reordered is None else reordered
 
         def ranked(k: int) -> list[Scored]:
@@ -329,10 +329,12 @@ class Recommender:
         """Fold a person in from their list, 👍s and 👎s."""
         liked_ids = frozenset(int(a) for a in liked)
         disliked_ids = frozenset(int(a) for a in disliked)
-        ids, weights = self.params.policy.person_weights(entries, liked_ids, disliked_ids)
-        person = self._fold(ids, weights)
-        list_ids = np.fromiter((e.anime_id for e in entries), dtype=np.int64, count=len(entries))
-        person.ids = np.union1d(ids, list_ids)  # plan-to-watch (weight 0) is theirs too
+        rows = self.params.policy.person_rows(entries, liked_ids, disliked_ids)
+        ids, weights = rows[0], rows[3]
+        weighted = weights != 0
+        person = self._fold(ids[weighted], weights[weighted])
+        person.ids = ids  # plan-to-watch (weight 0) is theirs too
+        person.input_rows = rows
         return person
 
     def _because(self, person: FoldedPerson, anime_id: int, n: int) -> tuple[int, ...]:

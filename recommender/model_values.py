@@ -6,7 +6,7 @@ stays about scoring.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,9 +14,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.types import ListEntry
+__all__ = ["BlendParts", "InputRows", "ModelArrays", "ModelInfo", "SecondStage"]
 
-__all__ = ["BlendParts", "ModelArrays", "ModelInfo", "SecondStage"]
+#: one person's input rows, sorted by anime id: (ids, statuses, scores, weights), as
+#: :meth:`recommender.weighting.WeightPolicy.person_rows` gives them
+InputRows = tuple[NDArray[np.int64], NDArray[np.int16], NDArray[np.int16], NDArray[np.float32]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +72,9 @@ class SecondStage(Protocol):
         ...
 
     def reorder(
-        self,
-        entries: Sequence[ListEntry],
-        liked: Collection[int],
-        disliked: Collection[int],
-        allowed: NDArray[np.bool_],
-        parts: BlendParts,
+        self, rows: InputRows, allowed: NDArray[np.bool_], parts: BlendParts
     ) -> NDArray[np.float32] | None:
         """Every model item's score, the allowed top candidates re-ordered (None: stage 1
-        alone); ``parts`` is the person's stage 1, already computed."""
+        alone); ``rows`` and ``parts`` are the person's input and stage 1, already
+        computed for the page."""
         ...

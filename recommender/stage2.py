@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.model import Recommender
-from recommender.model_values import BlendParts
+from recommender.model_values import BlendParts, InputRows
 from recommender.rerank_features import (
     FEATURES,
     FeatureContext,
@@ -133,19 +133,16 @@ class BoundRanker:
         return self.ranker.bind(model)
 
     def reorder(
-        self,
-        entries: Sequence[ListEntry],
-        liked: Collection[int],
-        disliked: Collection[int],
-        allowed: NDArray[np.bool_],
-        parts: BlendParts,
+        self, rows: InputRows, allowed: NDArray[np.bool_], parts: BlendParts
     ) -> NDArray[np.float32] | None:
         """Scores of every model item with the candidates re-ordered (``None``: stage 1 alone).
 
-        ``parts`` is the person's stage 1 as the model computed it for this page. ``None``
-        for a person with fewer than :data:`MIN_LIST` positive list entries.
+        ``rows`` and ``parts`` are the person's input and stage 1 as the model computed
+        them for this page. ``None`` for a person with fewer than :data:`MIN_LIST`
+        positive list entries.
         """
-        person = person_input(self.ctx.model, entries, liked, disliked)
+        ids, status, score, weights = rows
+        person = PersonInput(ids, weights, status, score)
         listed = (person.status != Status.LIKED) & (person.status != Status.DISLIKED)
         if int((listed & (person.weights > 0)).sum()) < MIN_LIST:
             return None
