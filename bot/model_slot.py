@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, Protocol, TypeVar
 
+from bot.heap import LongLived
 from recommender.catalog import Catalog
 from recommender.model import ModelInfo
 from recommender.types import Filters, ListEntry, Pick, Scored
@@ -57,10 +58,14 @@ class ServingModel(Protocol):
 
 
 class ModelSlot:
-    """Holds the serving model; ``swap`` replaces it atomically."""
+    """Holds the serving model; ``swap`` replaces it atomically.
+
+    ``heap`` learns of every model swapped out (:meth:`bot.heap.LongLived.retire`).
+    """
 
     def __init__(self, model: ServingModel, workers: int | None = None) -> None:
         self._model = model
+        self.heap = LongLived()
         self._lock = threading.Lock()
         self._workers = workers or os.cpu_count() or 2
         self._pool: ThreadPoolExecutor | None = None
@@ -83,6 +88,7 @@ class ModelSlot:
         """Put ``model`` in service and return the one it replaced."""
         with self._lock:
             old, self._model = self._model, model
+        self.heap.retire(old)
         return old
 
     def swap_if(self, expected: ServingModel, model: ServingModel) -> bool:
@@ -91,4 +97,5 @@ class ModelSlot:
             if self._model is not expected:
                 return False
             self._model = model
+        self.heap.retire(expected)
         return True

@@ -7,7 +7,8 @@ has bots: both in one event loop, with the periodic retrain beside them. Exit co
 others are stopped too and one log line names the bot and the cause, so a supervisor
 can restart or alert. Beside the bots run the retrain schedule and, when given, the
 model watch (:mod:`bot.retrain.watch`: a new ``CURRENT`` another replica wrote is
-swapped in without a restart).
+swapped in without a restart). Once the bots run, the long-lived heap is frozen out of
+the garbage collector's way (:mod:`bot.heap`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 
 from bot.errors import StartupError
 from bot.frontends import Frontend
+from bot.heap import LongLived, keep_settled
 from bot.retrain import ModelWatcher, RetrainSchedule, retrain_schedule, watch_models
 
 __all__ = ["EXIT_FRONTEND_FAILED", "EXIT_STARTUP_ERROR", "serve_bots"]
@@ -35,6 +37,7 @@ async def serve_bots(
     frontends: Sequence[Frontend],
     schedule: RetrainSchedule,
     watcher: ModelWatcher | None = None,
+    heap: LongLived | None = None,
 ) -> int:
     """Start the bots, serve until a signal or a bot failing, stop the started ones in reverse."""
     stop = _stop_on_signals()
@@ -45,7 +48,7 @@ async def serve_bots(
             await frontend.start()
             started.append(frontend)
             log.info("%s bot started", frontend.name)
-        failed = await _serve_until_stopped(started, schedule, stop, watcher)
+        failed = await _serve_until_stopped(started, schedule, stop, watcher, heap)
     except StartupError as error:
         print(f"animerec: {error}", file=sys.stderr)
         return EXIT_STARTUP_ERROR
@@ -74,9 +77,10 @@ async def _serve_until_stopped(
     schedule: RetrainSchedule,
     stop: asyncio.Event,
     watcher: ModelWatcher | None = None,
+    heap: LongLived | None = None,
 ) -> bool:
-    """Run the retrain schedule (and the model watch) and watch the bots until ``stop``;
-    whether a bot failed."""
+    """Run the retrain schedule (and the model watch, and the heap's settling) and watch
+    the bots until ``stop``; whether a bot failed."""
     failed: list[str] = []
     watchers = [
         asyncio.create_task(_watch(frontend, stop, failed), name=f"watch-{frontend.name}")
@@ -85,9 +89,14 @@ async def _serve_until_stopped(
     jobs = [asyncio.create_task(retrain_schedule(schedule, stop), name="retrain-schedule")]
     if watcher is not None:
         jobs.append(asyncio.create_task(watch_models(watcher, stop), name="model-watch"))
+    if heap is not None:
+        heap.settle()
+        jobs.append(asyncio.create_task(keep_settled(heap, stop), name="heap"))
     try:
         await stop.wait()
     finally:
+        if heap is not None:
+            heap.thaw()
         for task in (*jobs, *watchers):
             task.cancel()
         await asyncio.gather(*watchers, return_exceptions=True)

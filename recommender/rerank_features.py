@@ -10,6 +10,7 @@ in, so no feature can see a held-out title.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,10 +161,15 @@ class Links:
 
 
 class FeatureContext:
-    """Item-side tables over a model's rows (built once per model)."""
+    """Item-side tables over a model's rows (built once per model).
+
+    It points back at its model weakly: the model holds it (through ``stage2``), and a
+    model free of reference cycles is freed as soon as the last page using it is done,
+    frozen or not (:mod:`bot.heap`).
+    """
 
     def __init__(self, model: Recommender) -> None:
-        self.model = model
+        self._model = weakref.ref(model)
         cat = model.catalog
         rows = np.asarray([cat.row_of(int(a)) for a in model.item_ids], dtype=np.int64)
         self.n = len(rows)
@@ -218,6 +224,14 @@ class FeatureContext:
         value), in row order."""
         owner, at = self._content_rows.positions(rows)
         return owner, self._content_rows.targets[at], self.content.data[at]
+
+    @property
+    def model(self) -> Recommender:
+        """The model these tables are over (it must still be alive)."""
+        model = self._model()
+        if model is None:
+            raise ReferenceError("the model of this FeatureContext is gone")
+        return model
 
     def rows_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Model rows of anime ids (-1 where the model has none)."""

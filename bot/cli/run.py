@@ -55,7 +55,7 @@ async def serve(
             watcher = ModelWatcher(
                 runtime.models, settings.layout.models_dir, every=settings.model_watch_every
             )
-            return await serve_bots(runtime.frontends, schedule, watcher)
+            return await serve_bots(runtime.frontends, schedule, watcher, runtime.models.heap)
         print("animerec: no DISCORD_TOKEN or TELEGRAM_TOKEN set: starting the terminal chat")
         quiet_logs_for_chat(verbose=verbose)
         conversation = terminal_conversation(
