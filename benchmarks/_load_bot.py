@@ -3,16 +3,17 @@
 Runs ``bot.cli.main(["run"])`` unchanged, plus: an event-loop lag sampler (a task
 that sleeps 20 ms and records how late it wakes), a timer around every
 ``Recommender.recommend`` call (the model's time per page) and every vote
-(``RecommendationService.feedback``: stored and committed), and the process's peak
-RSS (``VmHWM``), and the moment each Telegram message or edit is handed to HTTP (the
-bot's own send times: the fake's arrival times also carry the benchmark process's
-lag). On exit (SIGTERM from the benchmark) it writes them as JSON to
+(``RecommendationService.feedback``: stored and committed), the process's peak RSS
+(``VmHWM``), its full garbage collections, and the moment each Telegram message or edit
+is handed to HTTP (the bot's own send times: the fake's arrival times also carry the
+benchmark process's lag). On exit (SIGTERM from the benchmark) it writes them as JSON to
 ``$ANIMEREC_BENCH_OUT``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -36,6 +37,20 @@ model_seconds: list[float] = []
 vote_seconds: list[float] = []
 #: (time.monotonic(), method, chat id) as each counted Telegram call goes to HTTP
 telegram_sends: list[tuple[float, str, str]] = []
+#: seconds each full (generation 2) garbage collection paused the process
+full_collections: list[float] = []
+_collection_started = 0.0
+
+
+def time_full_collections(phase: str, info: dict[str, int]) -> None:
+    global _collection_started
+    if info.get("generation") != 2:
+        return
+    if phase == "start":
+        _collection_started = time.perf_counter()
+    else:
+        full_collections.append(time.perf_counter() - _collection_started)
+
 
 _recommend = Recommender.recommend
 
@@ -103,6 +118,7 @@ if __name__ == "__main__":
     RecommendationService.feedback = timed_feedback  # type: ignore[method-assign]
     run_command.serve = serve_with_probes
     HTTPXRequest.do_request = timed_do_request  # type: ignore[method-assign]
+    gc.callbacks.append(time_full_collections)
     code = main(["run"])
     out = os.environ.get("ANIMEREC_BENCH_OUT")
     if out:
@@ -114,6 +130,7 @@ if __name__ == "__main__":
                     "vote_seconds": vote_seconds,
                     "vmhwm_kib": vmhwm_kib(),
                     "telegram_sends": telegram_sends,
+                    "full_collections": full_collections,
                 }
             )
         )

@@ -598,7 +598,19 @@ def report(runs: dict[str, Run], people: int) -> None:
             *[f"{pct(votes[n], 50) * 1e3:.0f}/{pct(votes[n], 99) * 1e3:.0f} ms" for n in names],
         )
     )
-    print(row("event-loop lag p99", *[f"{pct(lags[n], 99) * 1e3:.0f} ms" for n in names]))
+    print(
+        row(
+            "event-loop lag p99/max",
+            *[f"{pct(lags[n], 99) * 1e3:.0f}/{max(lags[n]) * 1e3:.0f} ms" for n in names],
+        )
+    )
+    full = {n: runs[n].probes["full_collections"] for n in names}
+    print(
+        row(
+            "full GCs: count/max",
+            *[f"{len(full[n])}/{max(full[n], default=0) * 1e3:.0f} ms" for n in names],
+        )
+    )
     print(
         row(
             "fakes' event-loop lag p99/max",
