@@ -8,6 +8,7 @@ of them stops serving after start: log why, stop the other, close everything, ex
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 import logging
 import signal
@@ -174,9 +175,13 @@ async def test_a_resumable_gateway_close_keeps_serving_until_sigterm(
         while discord_api.acknowledged(payload) is None:
             await asyncio.sleep(0.01)
     assert not task.done()
+    assert started.runtime is not None
+    heap = started.runtime.models.heap
+    assert heap.frozen and gc.get_freeze_count() > 0, "serving: the long-lived heap is frozen"
     signal.raise_signal(signal.SIGTERM)  # serve() handles it: a clean stop
     async with asyncio.timeout(15):
         code = await task
     assert code == 0
     assert not failure_lines(caplog)
     assert_all_stopped(started)
+    assert not heap.frozen and gc.get_freeze_count() == 0, "stopped: thawed again"
