@@ -8,8 +8,8 @@ of them stops serving after start: log why, stop the other, close everything, ex
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
