@@ -7,6 +7,9 @@ order in which sends went out, never how long they took.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -162,33 +165,52 @@ async def test_idle_chats_are_forgotten() -> None:
     assert not limiter._chats and len(sent.order) == 50
 
 
-def test_a_send_that_left_late_is_counted_when_it_left() -> None:
-    """A busy loop resumes granted sends late and together: the window counts them as
-    they leave, so the next one waits for the later stamp."""
+def test_a_send_holds_its_place_from_departure_until_a_period_after_it_landed() -> None:
     window = Window(2, 1.0)
-    window.take(0.0)
-    window.take(0.1)
-    assert window.wait(1.05) == 0.0  # the first left at 0.0: gone from the window
-    window = Window(2, 1.0)
-    window.take(0.0)
-    window.take(0.1)
-    window.restamp(0.0, 0.5)  # it only left at 0.5
-    assert list(window.times) == [0.1, 0.5]
-    assert window.wait(1.05) == pytest.approx(0.05)
-    window.restamp(-5.0, 1.2)  # counted long ago (already dropped): counted now
-    assert list(window.times) == [0.1, 0.5, 1.2]
+    window.depart()
+    window.depart()
+    assert window.wait(0.0) == 1.0  # both in flight: no room until one lands
+    window.land(0.5)
+    assert window.wait(0.6) == pytest.approx(0.9)  # one in flight, one landed at 0.5
+    window.land(0.7)
+    assert window.wait(1.49) == pytest.approx(0.01)
+    assert window.wait(1.5) == 0.0 and list(window.times) == [0.7]
+    assert not window.idle(1.5) and window.idle(1.7)
 
 
-async def test_the_overall_window_holds_the_moment_each_send_left() -> None:
+async def test_a_slow_answer_keeps_the_next_send_waiting() -> None:
+    """A send counts until its answer came, not from when it was let go."""
     now = [0.0]
-
-    class LaggingLoop(Window):
-        def take(self, at: float) -> None:
-            super().take(at)  # let go at 0.0 ...
-            now[0] = 0.02  # ... and the loop only resumes the send later
-
     limiter = FairRateLimiter(SLOW, clock=lambda: now[0])
-    limiter._overall = window = LaggingLoop(*SLOW.overall)
-    sent = Sent()
-    assert await _run(limiter, _send(limiter, sent.send("a"), 1)) == ["a"]
-    assert list(window.times) == [0.02]
+
+    async def slow() -> str:
+        now[0] = 0.3  # the request took 0.3 s in all (a loop pause, a slow connection)
+        return "a"
+
+    assert await _run(limiter, _send(limiter, slow, 1)) == ["a"]
+    assert list(limiter._overall.times) == [0.3]
+    assert limiter._overall.wait(0.34) == pytest.approx(0.01)
+
+
+async def test_arrivals_never_exceed_the_window_whatever_the_delays() -> None:
+    """Each send "arrives" at a random moment of its flight (on the way there, or with its
+    answer held up): in no stretch of one period do more arrive than the window allows."""
+    rng = random.Random(7)
+    count, period = 5, 0.05
+    limiter = FairRateLimiter(TelegramLimits(overall=(count, period), private=(1e6, 1e6)))
+    arrivals: list[float] = []
+
+    def flight(i: int) -> Callable[[], Awaitable[int]]:
+        async def call() -> int:
+            await asyncio.sleep(rng.choice([0.0, 0.0, 0.002, 0.03]))  # on the way
+            arrivals.append(time.monotonic())
+            await asyncio.sleep(rng.choice([0.0, 0.0, 0.002, 0.03]))  # the answer
+            return i
+
+        return call
+
+    sends = [_send(limiter, flight(i), 1000 + i, page=i % 2 == 0) for i in range(120)]
+    assert sorted(await _run(limiter, *sends)) == list(range(120))
+    arrivals.sort()
+    most = max(bisect.bisect_left(arrivals, at + period) - i for i, at in enumerate(arrivals))
+    assert most <= count, most

@@ -53,46 +53,62 @@ class TelegramLimits:
     """What the limiter keeps under: ``overall`` and ``group`` are (at most this many, in
     any that many seconds), ``private`` a token bucket (per second, burst).
 
-    The defaults stay a little inside Telegram's limits (28 in 1.1 s: requests bunched
-    up on the way by up to 0.1 s still make at most 28 in any second there), so that
-    jitter does not turn into 429s.
+    ``overall`` counts each message over its whole flight (:class:`Window`), so however
+    late the event loop or the network delivers them, at most 29 can reach Telegram in
+    any second: one under its 30.
     """
 
-    overall: tuple[float, float] = (28, 1.1)
+    overall: tuple[float, float] = (29, 1.0)
     private: tuple[float, float] = (1.0, 8.0)
     group: tuple[float, float] = (19, 60.0)
     max_retries: int = 5
 
 
 class Window:
-    """At most ``count`` in any ``period`` seconds (same interface as :class:`Bucket`)."""
+    """At most ``count`` in any ``period`` seconds (same interface as :class:`Bucket`).
 
-    __slots__ = ("count", "period", "times")
+    :meth:`take` counts one at a moment. :meth:`depart` and :meth:`land` count one over
+    its flight instead: it holds a place from when it is let go until ``period`` after it
+    landed (its answer came). A request reaches the server somewhere in its flight, so if
+    this window holds at most ``count``, so do the server's: a garbage-collection pause
+    or a slow connection that holds sends up and lets them arrive together can push no
+    second there over the limit (before, sends counted when they left the limiter got
+    429s after a 200 ms pause).
+    """
+
+    __slots__ = ("count", "flying", "period", "times")
 
     def __init__(self, count: float, period: float) -> None:
         self.count = int(count)
         self.period = period
         self.times: deque[float] = deque()
+        self.flying = 0
 
     def wait(self, now: float) -> float:
-        """Seconds until one more may go (0: now)."""
+        """Seconds until one more may go (0: now; while only flights fill the window, a
+        period: a landing wakes the caller sooner)."""
         while self.times and now - self.times[0] >= self.period:
             self.times.popleft()
-        return 0.0 if len(self.times) < self.count else self.times[0] + self.period - now
+        if len(self.times) + self.flying < self.count:
+            return 0.0
+        return self.times[0] + self.period - now if self.times else self.period
 
     def take(self, now: float) -> None:
-        """Count one (call when :meth:`wait` said 0)."""
+        """Count one at ``now`` (call when :meth:`wait` said 0)."""
         self.times.append(now)
 
-    def restamp(self, counted: float, now: float) -> None:
-        """Move one counted at ``counted`` to ``now`` (it went later than it was let go)."""
-        with contextlib.suppress(ValueError):  # gone already: older than the period
-            self.times.remove(counted)
+    def depart(self) -> None:
+        """One more in flight (call when :meth:`wait` said 0)."""
+        self.flying += 1
+
+    def land(self, now: float) -> None:
+        """A flight ended at ``now``: it counts from then for a period."""
+        self.flying = max(0, self.flying - 1)
         bisect.insort(self.times, now)
 
     def idle(self, now: float) -> bool:
-        """Nothing counted within the period any more."""
-        return self.wait(now) == 0.0 and not self.times
+        """Nothing counted within the period any more, nothing in flight."""
+        return self.wait(now) == 0.0 and not self.times and not self.flying
 
 
 class Bucket:
@@ -140,7 +156,6 @@ class _Request:
     chat: _Chat | None
     arrived: float
     granted: asyncio.Future[None]
-    granted_at: float = 0.0  # when the overall window counted it
 
 
 @dataclass(eq=False)
@@ -252,6 +267,7 @@ class FairRateLimiter(BaseRateLimiter[str]):
                 self.stats.sent[kind] = self.stats.sent.get(kind, 0) + 1
                 return result
             finally:
+                self._overall.land(self._clock())
                 if chat is not None:
                     chat.busy = False
                     self._forget_if_idle(chat)
@@ -301,12 +317,10 @@ class FairRateLimiter(BaseRateLimiter[str]):
         except BaseException:
             self._withdraw(request)
             raise
-        # counted when it goes, not when it was let go: a busy event loop resumes granted
-        # sends late and together, and the window must see them as they leave
-        self._overall.restamp(request.granted_at, self._clock())
 
     def _withdraw(self, request: _Request) -> None:
-        if request.granted.done() and not request.granted.cancelled():
+        if request.granted.done() and not request.granted.cancelled():  # let go, not sent
+            self._overall.land(self._clock())
             if request.chat is not None:
                 request.chat.busy = False
             return
@@ -339,8 +353,7 @@ class FairRateLimiter(BaseRateLimiter[str]):
         while self._loose:
             request = self._loose.popleft()
             if not request.granted.done():
-                self._overall.take(now)
-                request.granted_at = now
+                self._overall.depart()
                 request.granted.set_result(None)
                 return 0.0
         best: tuple[tuple[int, float], _Chat, _Request] | None = None
@@ -368,7 +381,6 @@ class FairRateLimiter(BaseRateLimiter[str]):
         chat.busy = True
         chat.served = now
         chat.bucket.take(now)
-        self._overall.take(now)
-        head.granted_at = now
+        self._overall.depart()
         head.granted.set_result(None)
         return 0.0
