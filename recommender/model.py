@@ -33,12 +33,12 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 from numpy.typing import NDArray
 
 from recommender.catalog import Catalog
 from recommender.content import popularity_prior
 from recommender.errors import UnknownAnime
+from recommender.explain import reason_rows
 from recommender.fold_in import bpr_fold_in, fold_in
 from recommender.folded import FoldedPerson, id_table, rows_in
 from recommender.franchise_rules import (
@@ -226,10 +226,8 @@ class Recommender:
         else:
             shaped = [Shaped(p.anime_id, p.score, p.anime_id) for p in ranked(n)]
         basis = person if not disliked or explain <= 0 else self._person(entries, liked, ())
-        return [
-            Pick(s.anime_id, s.score, self._because(basis, s.source_id, explain), s.note)
-            for s in shaped
-        ]
+        reasons = self._because(basis, [s.source_id for s in shaped], explain)
+        return [Pick(s.anime_id, s.score, r, s.note) for s, r in zip(shaped, reasons, strict=True)]
 
     def _ranked(self, person: FoldedPerson, cat_allowed: NDArray[np.bool_], n: int) -> list[Scored]:
         """The top ``n`` allowed anime: the model's, topped up from the cold page."""
@@ -337,31 +335,14 @@ class Recommender:
         person.input_rows = rows
         return person
 
-    def _because(self, person: FoldedPerson, anime_id: int, n: int) -> tuple[int, ...]:
-        """The person's items that pushed ``anime_id`` up most (positive weight only)."""
-        j = int(rows_in(self._model_lut, np.asarray([int(anime_id)]))[0])
-        if n <= 0 or j < 0 or person.scores is None or len(person.rows) == 0:
-            return ()
-        total = np.zeros(len(person.rows), dtype=np.float64)
-        if person.factor_scale and (person.explain_basis is not None or person.chol is not None):
-            if person.explain_basis is None:  # (C_u Y_u W_u⁻¹), once per person
-                assert person.conf is not None and person.chol is not None
-                assert person.y is not None
-                solved = scipy.linalg.cho_solve(person.chol, person.y.T, check_finite=False)
-                person.explain_basis = (solved.T * person.conf[:, None]).astype(np.float32)
-            total += person.factor_scale * (person.explain_basis @ self.arrays.factors[j])
-        if person.ease_scale and self._has_ease:
-            lo, hi = self._ease_t.indptr[j], self._ease_t.indptr[j + 1]
-            sources = self._ease_t.indices[lo:hi]  # items whose B row reaches j
-            at = np.searchsorted(person.rows, sources)
-            at = np.minimum(at, len(person.rows) - 1)
-            hit = person.rows[at] == sources
-            w = person.weights[at[hit]]
-            total[at[hit]] += person.ease_scale * self._ease_t.data[lo:hi][hit] * np.maximum(w, 0)
-        positive = (person.weights > 0) & (total > 0)
-        order = np.flatnonzero(positive)
-        order = order[np.argsort(-total[order], kind="stable")][:n]
-        return tuple(int(self.item_ids[person.rows[i]]) for i in order.tolist())
+    def _because(
+        self, person: FoldedPerson, anime_ids: Sequence[int], n: int
+    ) -> list[tuple[int, ...]]:
+        """Per anime, the person's items that pushed it up most (positive weight only)."""
+        picks = rows_in(self._model_lut, np.asarray(anime_ids, dtype=np.int64))
+        ease_t = self._ease_t if self._has_ease else None
+        found = reason_rows(person, picks, self.arrays.factors, ease_t, n)
+        return [tuple(self.item_ids[person.rows[at]].tolist()) for at in found]
 
     def _fold(self, anime_ids: NDArray[np.int64], weights: NDArray[np.float32]) -> FoldedPerson:
         """Score a person from (anime ids sorted ascending, weights)."""
