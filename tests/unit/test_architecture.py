@@ -159,7 +159,26 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.texts": ("bot.",),
     "bot.config": ("bot.",),
     "bot.token_bucket": ("bot.",),
-    "bot.model_slot": ("bot.",),
+    "bot.heap": ("bot.",),
+    "bot.model_slot": tuple(  # a leaf beside bot.heap, which tells it of swapped-out models
+        f"bot.{m}"
+        for m in (
+            "lists",
+            "errors",
+            "texts",
+            "config",
+            "token_bucket",
+            "ratelimit",
+            "storage",
+            "sources",
+            "service",
+            "frontends",
+            "retrain",
+            "serving",
+            "runtime",
+            "cli",
+        )
+    ),
     "bot.storage": (
         "bot.service.recommendation",
         "bot.frontends",
