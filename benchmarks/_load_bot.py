@@ -13,7 +13,6 @@ benchmark process's lag). On exit (SIGTERM from the benchmark) it writes them as
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _measure import GcPauses  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 import bot.cli.run as run_command  # noqa: E402
@@ -37,21 +37,6 @@ model_seconds: list[float] = []
 vote_seconds: list[float] = []
 #: (time.monotonic(), method, chat id) as each counted Telegram call goes to HTTP
 telegram_sends: list[tuple[float, str, str]] = []
-#: seconds each full (generation 2) garbage collection paused the process
-full_collections: list[float] = []
-_collection_started = 0.0
-
-
-def time_full_collections(phase: str, info: dict[str, int]) -> None:
-    global _collection_started
-    if info.get("generation") != 2:
-        return
-    if phase == "start":
-        _collection_started = time.perf_counter()
-    else:
-        full_collections.append(time.perf_counter() - _collection_started)
-
-
 _recommend = Recommender.recommend
 
 
@@ -118,8 +103,8 @@ if __name__ == "__main__":
     RecommendationService.feedback = timed_feedback  # type: ignore[method-assign]
     run_command.serve = serve_with_probes
     HTTPXRequest.do_request = timed_do_request  # type: ignore[method-assign]
-    gc.callbacks.append(time_full_collections)
-    code = main(["run"])
+    with GcPauses() as full_collections:
+        code = main(["run"])
     out = os.environ.get("ANIMEREC_BENCH_OUT")
     if out:
         Path(out).write_text(
@@ -130,7 +115,7 @@ if __name__ == "__main__":
                     "vote_seconds": vote_seconds,
                     "vmhwm_kib": vmhwm_kib(),
                     "telegram_sends": telegram_sends,
-                    "full_collections": full_collections,
+                    "full_collections": full_collections.pauses,
                 }
             )
         )

@@ -10,6 +10,7 @@ parent small (stdlib only) when measuring that way.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -73,3 +74,26 @@ def run_python(code: str, *args: str) -> Measured:
 def mb(n_bytes: float) -> str:
     """Bytes as a short MB figure."""
     return f"{n_bytes / 1e6:,.0f} MB"
+
+
+class GcPauses:
+    """Durations of this process's full (generation 2) garbage collections while installed."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self)

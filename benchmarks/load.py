@@ -52,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from _measure import GcPauses  # noqa: E402
+
 from bot.lists import AnimeListEntry  # noqa: E402
 from recommender.artifact import ArtifactError, load_current  # noqa: E402
 from recommender.types import Status  # noqa: E402
@@ -245,29 +247,6 @@ class Run:
     wall: float
     fake_lags: list[float]  # this process's event-loop lag: the fakes' arrival clock
     gc_pauses: list[float]  # this process's full garbage collections during the burst
-
-
-class GcPauses:
-    """Durations of this process's full (generation 2) garbage collections while installed."""
-
-    def __init__(self) -> None:
-        self.pauses: list[float] = []
-        self._started = 0.0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if info.get("generation") != 2:
-            return
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.pauses.append(time.perf_counter() - self._started)
-
-    def __enter__(self) -> GcPauses:
-        gc.callbacks.append(self)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        gc.callbacks.remove(self)
 
 
 @contextlib.contextmanager
