@@ -13,6 +13,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.csr import row_entries
 from recommender.folded import FoldedPerson
 
 __all__ = ["reason_rows"]
@@ -42,16 +43,11 @@ def reason_rows(
     if person.ease_scale and ease_t is not None:
         _add_ease(total, person, cols, ease_t)
     total[~(person.weights > 0)] = 0.0
-    out: list[NDArray[np.int64]] = []
-    column = iter(range(len(cols)))
-    for inside in known.tolist():
-        if not inside:
-            out.append(none)
-            continue
-        share = total[:, next(column)]
+    found = [none] * len(picks)
+    for slot, share in zip(np.flatnonzero(known).tolist(), total.T, strict=True):
         order = np.flatnonzero(share > 0)
-        out.append(order[np.argsort(-share[order], kind="stable")][:n])
-    return out
+        found[slot] = order[np.argsort(-share[order], kind="stable")][:n]
+    return found
 
 
 def _basis(person: FoldedPerson) -> NDArray[np.float32]:
@@ -67,10 +63,7 @@ def _add_ease(
     total: NDArray[np.float64], person: FoldedPerson, cols: NDArray[np.int64], ease_t: sp.csr_matrix
 ) -> None:
     """Add each row's EASE share: its weight (positive part) times its B entry to the pick."""
-    lo, hi = ease_t.indptr[cols].astype(np.int64), ease_t.indptr[cols + 1].astype(np.int64)
-    sizes = hi - lo
-    owner = np.repeat(np.arange(len(cols)), sizes)
-    at_data = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes) + lo[owner]
+    owner, at_data = row_entries(ease_t.indptr, cols)
     sources = ease_t.indices[at_data]  # the items whose B row reaches each pick
     at = np.minimum(np.searchsorted(person.rows, sources), len(person.rows) - 1)
     hit = person.rows[at] == sources

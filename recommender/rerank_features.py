@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.csr import row_entries
 from recommender.model import Recommender
 from recommender.model_values import BlendParts
 from recommender.types import Status
@@ -151,13 +152,7 @@ class Links:
         if self.key_of is not None:
             inside = (keys >= 0) & (keys < len(self.key_of))
             keys = np.where(inside, self.key_of[np.where(inside, keys, 0)], -1)
-        valid = keys >= 0
-        at = np.where(valid, keys, 0)
-        lo = np.where(valid, self.start[at], 0)
-        sizes = np.where(valid, self.start[at + 1], 0) - lo
-        owner = np.repeat(np.arange(len(keys)), sizes)
-        offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        return owner, lo[owner] + offset
+        return row_entries(self.start, keys)
 
 
 class FeatureContext:
