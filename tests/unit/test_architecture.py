@@ -160,25 +160,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.config": ("bot.",),
     "bot.token_bucket": ("bot.",),
     "bot.heap": ("bot.",),
-    "bot.model_slot": tuple(  # a leaf beside bot.heap, which tells it of swapped-out models
-        f"bot.{m}"
-        for m in (
-            "lists",
-            "errors",
-            "texts",
-            "config",
-            "token_bucket",
-            "ratelimit",
-            "storage",
-            "sources",
-            "service",
-            "frontends",
-            "retrain",
-            "serving",
-            "runtime",
-            "cli",
-        )
-    ),
+    "bot.model_slot": ("bot.",),
     "bot.storage": (
         "bot.service.recommendation",
         "bot.frontends",
@@ -226,6 +208,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.serving": ("bot.storage", "bot.sources", "bot.runtime", "bot.cli"),
     "bot.runtime": ("bot.cli",),
 }
+#: The exceptions to FORBIDDEN: what a layer may import all the same.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "bot.model_slot": ("bot.heap",),  # a leaf that tells the heap of swapped-out models
+}
 #: Third-party libraries that belong to one layer only.
 LIBRARY_HOMES: dict[str, tuple[str, ...]] = {
     "aiosqlite": ("bot.storage",),
@@ -252,8 +238,12 @@ def test_each_layer_imports_only_downward() -> None:
     for module, targets in import_graph().items():
         for layer, forbidden in FORBIDDEN.items():
             if _under(module, layer):
+                allowed = ALLOWED.get(layer, ())
                 broken += [
-                    f"{module} -> {t}" for t in targets if any(_under(t, f) for f in forbidden)
+                    f"{module} -> {t}"
+                    for t in targets
+                    if any(_under(t, f) for f in forbidden)
+                    and not any(_under(t, a) for a in allowed)
                 ]
     assert broken == [], "\n".join(broken)
 
