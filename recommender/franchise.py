@@ -140,6 +140,10 @@ class Franchises:
             groups.setdefault(fid, []).append(aid)
         self._groups = {fid: tuple(sorted(g, key=self._order_key)) for fid, g in groups.items()}
         self._recaps = frozenset(summary_of)
+        self._extras = frozenset(a for a in self._nodes if self._tied_by_other_only(a))
+        self._watchable = {  # each franchise without its extras, in air order
+            fid: tuple(a for a in g if a not in self._extras) for fid, g in self._groups.items()
+        }
         self._prereq_cache: dict[int, tuple[int, ...]] = {}
 
     # ---- structure -------------------------------------------------------------------------
@@ -193,7 +197,16 @@ class Franchises:
 
     def is_extra(self, anime_id: int) -> bool:
         """A recap, or a special / music video tied to the rest by "Other" links only."""
+        return int(anime_id) in self._extras
+
+    def watchable_entries(self, anime_id: int) -> tuple[int, ...]:
+        """:meth:`entries` without the extras (itself included unless it is one)."""
         aid = int(anime_id)
+        fid = self._franchise.get(aid)
+        return (aid,) if fid is None else self._watchable[fid]
+
+    def _tied_by_other_only(self, aid: int) -> bool:
+        """:meth:`is_extra`, worked out from the node (once, at construction)."""
         if aid in self._recaps:
             return True
         node = self._nodes.get(aid)
@@ -250,6 +263,15 @@ class Franchises:
                     found.add(other)
         out = tuple(sorted(found, key=self._order_key))
         self._prereq_cache[aid] = out
+        return out
+
+    def earlier_of(self, anime_ids: Iterable[int]) -> set[int]:
+        """Every :meth:`prerequisites` entry of any of ``anime_ids``."""
+        out: set[int] = set()
+        cache = self._prereq_cache
+        for aid in anime_ids:
+            before = cache.get(aid)
+            out.update(self.prerequisites(aid) if before is None else before)
         return out
 
     def sequels(self, anime_id: int) -> tuple[int, ...]:

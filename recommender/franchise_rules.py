@@ -82,7 +82,7 @@ class Viewer:
     def implied(self, fr: Franchises) -> Viewer:
         """This viewer with the earlier entries of everything seen counted as seen too
         (whoever completed season 3 has watched season 1, listed or not)."""
-        extra = {p for a in self.seen for p in fr.prerequisites(a)} - self.seen
+        extra = fr.earlier_of(self.seen) - self.seen
         return replace(self, seen=self.seen | extra) if extra else self
 
     def rated_well(self, anime_id: int) -> bool:
@@ -142,10 +142,9 @@ def _sequel_note(fr: Franchises, anime_id: int, viewer: Viewer) -> FranchiseNote
 
 def _waiting(fr: Franchises, pick: int, viewer: Viewer) -> int:
     """How many other entries of ``pick``'s franchise the person has not seen (no extras)."""
+    theirs, seen = viewer.theirs, viewer.seen
     return sum(
-        1
-        for a in fr.entries(pick)
-        if a != pick and a not in viewer.theirs and a not in viewer.seen and not fr.is_extra(a)
+        1 for a in fr.watchable_entries(pick) if a != pick and a not in theirs and a not in seen
     )
 
 
@@ -249,7 +248,7 @@ def similar_page(
 
 def other_entries(fr: Franchises, anime_id: int) -> list[int]:
     """Rule 7's header line: the rest of ``anime_id``'s franchise in air order, no extras."""
-    return [a for a in fr.entries(anime_id) if a != anime_id and not fr.is_extra(a)]
+    return [a for a in fr.watchable_entries(anime_id) if a != anime_id]
 
 
 def asks_for_extras(types: Collection[str]) -> bool:

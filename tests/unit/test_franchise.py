@@ -161,3 +161,27 @@ def test_next_lists_the_next_entry_of_each_well_rated_franchise_best_first() -> 
     assert next_entries(fr, dropped) == []
     both = Viewer.of(completed((10, 10), (11, 9)))
     assert next_entries(fr, both) == [(12, 10)]  # the cluster-only newer season
+
+
+def test_viewer_keeps_the_last_score_of_a_seen_anime_and_every_dropped_one() -> None:
+    entries = [
+        ListEntry(1, Status.PLAN_TO_WATCH, 5),  # scored, then listed again as completed
+        ListEntry(1, Status.COMPLETED, 0),
+        ListEntry(2, Status.DROPPED, 6),  # dropped but 👍'd: seen, with its score
+        ListEntry(3, Status.COMPLETED, 7),
+        ListEntry(3, Status.COMPLETED, 9),
+        ListEntry(10, Status.PLAN_TO_WATCH, 4),  # scored but never seen: no score
+    ]
+    viewer = Viewer.of(entries, liked=[2, 21], disliked=[22], exclude=[20])
+    assert viewer.seen == {1, 2, 3, 21}
+    assert viewer.scores == {1: 5, 2: 6, 3: 9, 21: 8}
+    assert viewer.dropped == {2}
+    assert viewer.theirs == {1, 2, 3, 10, 20, 21, 22}
+
+
+def test_watchable_entries_and_earlier_entries_of_many() -> None:
+    fr = franchises()
+    assert fr.watchable_entries(2) == (7, 1, 6, 2, 3)  # no recap (4), no "Other" special (5)
+    assert fr.watchable_entries(99) == (99,)  # not in the catalogue: alone
+    assert fr.earlier_of([3, 11, 20]) == {1, 2, 10}
+    assert fr.earlier_of([]) == set()
