@@ -60,6 +60,8 @@ FEATURES = (
     "person_mean_score",
     "person_share_dropped",
 )
+#: each feature's column in a row of :data:`FEATURES`
+_COL = {name: i for i, name in enumerate(FEATURES)}
 #: the catalogue types, coded in this order (anything else codes as len(_TYPES))
 _TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 #: a weight at or above this is a liked title (score 7 under the default policy, or a 👍)
@@ -253,13 +255,12 @@ def candidate_rows(s1: Stage1, k: int) -> NDArray[np.int64]:
     return top[np.argsort(-scores[top], kind="stable")].astype(np.int64)
 
 
-def _ranks(scores: NDArray[np.float32], unseen: NDArray[np.bool_], at: NDArray[np.int64]) -> Any:
-    """0-based rank of unseen rows ``at`` among the unseen rows by ``scores``.
+def _ranks(scores: NDArray[np.float32], rows: NDArray[np.int64], at: NDArray[np.int64]) -> Any:
+    """0-based rank of rows ``at`` among the (ascending) unseen ``rows`` by ``scores``.
 
     The rank a stable descending sort gives (ties by row), without sorting the rows: the
     unseen scores above, plus the tied unseen rows before it.
     """
-    rows = np.flatnonzero(unseen)
     u = scores[rows]
     v = scores[at]
     # only scores at or above the lowest asked-for one can be above or tied with any
@@ -277,13 +278,14 @@ def features(
 ) -> NDArray[np.float32]:
     """One row of :data:`FEATURES` per candidate model row."""
     out = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
-    col = {name: i for i, name in enumerate(FEATURES)}
+    col = _COL
     out[:, col["blend"]] = s1.blend[cands]
     out[:, col["blend_rank"]] = np.arange(len(cands), dtype=np.float32)
     out[:, col["als_z"]] = s1.als[cands]
-    out[:, col["als_rank"]] = _ranks(s1.als, s1.unseen, cands)
+    unseen = np.flatnonzero(s1.unseen)
+    out[:, col["als_rank"]] = _ranks(s1.als, unseen, cands)
     out[:, col["ease_z"]] = s1.ease[cands]
-    out[:, col["ease_rank"]] = _ranks(s1.ease, s1.unseen, cands)
+    out[:, col["ease_rank"]] = _ranks(s1.ease, unseen, cands)
     for name in ("log_members", "mal_score", "type", "year", "episodes"):
         out[:, col[name]] = getattr(ctx, name)[cands]
     rows = ctx.rows_of(person.ids)
@@ -293,7 +295,9 @@ def features(
     if len(prow):
         out[:, col["pop_vs_person"]] = ctx.log_members[cands] - float(ctx.log_members[prow].mean())
         years = ctx.year[prow]
-        mean_year = float(np.nanmean(years)) if np.isfinite(years).any() else np.nan
+        dated = np.isfinite(years)  # nanmean's own sum (zeros for NaN), without its overhead
+        count = int(dated.sum())
+        mean_year = float(np.where(dated, years, 0).sum() / count) if count else np.nan
         out[:, col["year_vs_person"]] = ctx.year[cands] - np.float32(mean_year)
         profile = pw @ ctx.genres[prow]
         norm = float(np.linalg.norm(profile))
@@ -340,13 +344,18 @@ def _content_features(
     slot = np.full(len(prow), -1, dtype=np.int64)
     slot[top] = np.arange(len(top))
     keep = slot[p_owner] >= 0
-    # the top titles' entries as a dense (their columns x titles) block
-    used, at_used = np.unique(p_cols[keep], return_inverse=True)
+    # the top titles' entries as a dense (their columns x titles) block; ``column_at``
+    # maps a content column to its row there (-1: none of the top titles has it)
+    t_cols = p_cols[keep]
+    column_at = np.full(ctx.content.shape[1], -1, dtype=np.int64)
+    column_at[t_cols] = 0
+    used = np.flatnonzero(column_at == 0)
+    column_at[used] = np.arange(len(used))
     liked = np.zeros((len(used), len(top)), dtype=np.float32)
-    liked[at_used, slot[p_owner[keep]]] = p_vals[keep]
+    liked[column_at[t_cols], slot[p_owner[keep]]] = p_vals[keep]
     sims = np.zeros((len(cands), len(top)), dtype=np.float32)
-    at = np.minimum(np.searchsorted(used, cols), max(len(used) - 1, 0))
-    hit = used[at] == cols if len(used) else np.zeros(len(cols), dtype=np.bool_)
+    at = column_at[cols]
+    hit = at >= 0
     h_owner = owner[hit]
     if len(h_owner):  # owner ascends: sum each candidate's run of shared columns
         starts = np.flatnonzero(np.diff(h_owner, prepend=-1))
@@ -373,13 +382,15 @@ def _franchise_features(
     liked = w >= LIKED_WEIGHT
     cf = fid[cands]
     has = cf >= 0
-    for name, sel in (("franchise_seen", mine >= 0), ("franchise_liked", liked & (mine >= 0)),
-                      ("franchise_dropped", bad & (mine >= 0))):  # fmt: skip
-        ids, counts = np.unique(mine[sel], return_counts=True)
-        if not len(ids):
-            continue
+    in_one = mine >= 0
+    ids, slot = np.unique(mine[in_one], return_inverse=True)  # the person's franchises
+    if len(ids):
         pos = np.minimum(np.searchsorted(ids, cf), len(ids) - 1)
-        out[:, col[name]] = np.where(has & (ids[pos] == cf), counts[pos], 0)
+        shared = has & (ids[pos] == cf)
+        for name, sel in (("franchise_seen", None), ("franchise_liked", liked[in_one]),
+                          ("franchise_dropped", bad[in_one])):  # fmt: skip
+            counts = np.bincount(slot, weights=sel, minlength=len(ids))
+            out[:, col[name]] = np.where(shared, counts[pos], 0)
     done_liked = person.ids[(person.weights >= LIKED_WEIGHT) & (person.status != Status.DROPPED)]
     _, nexts = ctx.next_rows.gather(done_liked)
     if len(nexts):
@@ -388,5 +399,7 @@ def _franchise_features(
         out[:, col["franchise_next"]] = is_next[cands] & has
     owner, before = ctx.prerequisites.gather(cands)
     if len(owner):
-        missing = ~np.isin(before, person.ids)
+        ids = person.ids  # sorted
+        at = np.minimum(np.searchsorted(ids, before), max(len(ids) - 1, 0))
+        missing = ids[at] != before if len(ids) else np.ones(len(before), dtype=np.bool_)
         out[:, col["franchise_missing"]] = np.bincount(owner, weights=missing, minlength=len(cands))

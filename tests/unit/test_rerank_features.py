@@ -185,7 +185,7 @@ def test_rank_features_are_a_stable_sorts_ranks() -> None:
         order = np.argsort(-masked, kind="stable")
         rank = np.empty(n, dtype=np.float32)
         rank[order] = np.arange(n, dtype=np.float32)
-        np.testing.assert_array_equal(_ranks(scores, unseen, at), rank[at])
+        np.testing.assert_array_equal(_ranks(scores, np.flatnonzero(unseen), at), rank[at])
 
 
 def test_content_max_is_over_the_weightiest_titles_and_the_mean_over_all(
