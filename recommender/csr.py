@@ -18,5 +18,6 @@ def row_entries(
     lo = np.where(valid, indptr[at], 0).astype(np.int64)
     sizes = np.where(valid, indptr[at + 1], 0).astype(np.int64) - lo
     owner = np.repeat(np.arange(len(keys)), sizes)
-    offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return owner, lo[owner] + offset
+    # entry e of the run is at lo + (e - where the run starts among all entries)
+    shift = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
+    return owner, np.arange(len(owner)) + shift
