@@ -58,7 +58,7 @@ class RankerParams:
     """Second-stage hyper-parameters."""
 
     candidates: int = 200
-    validation_people: int = 1000
+    validation_people: int = 2000
     trees: int = 100
     leaves: int = 31
     learning_rate: float = 0.15
