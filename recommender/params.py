@@ -43,15 +43,15 @@ class TrainParams:
     #: items sampled once per model as the fold-in's negatives
     bpr_fold_in_negatives: int = 1000
     #: the second stage (``als+ease+rank``, recommender/rerank.py): stage-1 candidates per
-    #: person; 200 candidates x 100 trees (was 300 x 300): the ranker's serving cost about
-    #: halved, Recall@20 within noise (docs/model.md, "Session 5: the same ranker...")
-    rank_candidates: int = 200
+    #: person, scored by 100 trees of 15 leaves: 150 x 15 (was 300 x 31, then 200 x 31)
+    #: costs a page less and measured better at every sample seed (docs/model.md, "Session 7")
+    rank_candidates: int = 150
     #: training people set aside (with the evaluation's masking) to give the ranker its labels
     #: (at most half of them); 2,000 (was 1,000): Recall@20 +0.006 to +0.011 on the
     #: sample's three seeds (docs/model.md, "Session 7")
     rank_validation_people: int = 2000
     rank_trees: int = 100
-    rank_leaves: int = 31
+    rank_leaves: int = 15
     rank_learning_rate: float = 0.15
     rank_min_child: int = 50
     #: stage 1 is refitted on every training person when there are at most this many

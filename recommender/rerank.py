@@ -57,10 +57,10 @@ MIN_QUERIES = 10
 class RankerParams:
     """Second-stage hyper-parameters."""
 
-    candidates: int = 200
+    candidates: int = 150
     validation_people: int = 2000
     trees: int = 100
-    leaves: int = 31
+    leaves: int = 15
     learning_rate: float = 0.15
     min_child: int = 50
     seed: int = 0
