@@ -371,11 +371,12 @@ def stage2_report(
     if model is None or not isinstance(model.stage2, BoundRanker):
         return out
     stage2 = model.stage2
-    hits: dict[int, list[float]] = {k: [] for k in CANDIDATE_KS}
+    ks = sorted({*CANDIDATE_KS, stage2.ranker.candidates})  # the ranker's own K too
+    hits: dict[int, list[float]] = {k: [] for k in ks}
     for person, held in zip(split.inputs, split.held_out, strict=True):
         rows = PersonInput.of(model, person.anime_ids, person.status, person.score)
-        hit = np.isin(model.item_ids[stage2.candidates(rows, max(CANDIDATE_KS))], held)
-        for k in CANDIDATE_KS:
+        hit = np.isin(model.item_ids[stage2.candidates(rows, ks[-1])], held)
+        for k in ks:
             hits[k].append(float(hit[:k].sum()) / min(k, len(held)))
     out["stage2"] = {
         "candidates": stage2.ranker.candidates,

@@ -278,7 +278,7 @@ def features(
 ) -> NDArray[np.float32]:
     """One row of :data:`FEATURES` per candidate model row."""
     out = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
-    col = _COL
+    col = _COL  # feature name -> column
     out[:, col["blend"]] = s1.blend[cands]
     out[:, col["blend_rank"]] = np.arange(len(cands), dtype=np.float32)
     out[:, col["als_z"]] = s1.als[cands]
@@ -399,7 +399,7 @@ def _franchise_features(
         out[:, col["franchise_next"]] = is_next[cands] & has
     owner, before = ctx.prerequisites.gather(cands)
     if len(owner):
-        ids = person.ids  # sorted
-        at = np.minimum(np.searchsorted(ids, before), max(len(ids) - 1, 0))
-        missing = ids[at] != before if len(ids) else np.ones(len(before), dtype=np.bool_)
+        listed = person.ids  # sorted
+        at = np.minimum(np.searchsorted(listed, before), max(len(listed) - 1, 0))
+        missing = listed[at] != before if len(listed) else np.ones(len(before), dtype=np.bool_)
         out[:, col["franchise_missing"]] = np.bincount(owner, weights=missing, minlength=len(cands))

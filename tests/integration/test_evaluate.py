@@ -64,6 +64,10 @@ def test_evaluate_json_default_beats_popularity_clearly() -> None:
         assert set(models[name]) >= {"recall@20", "recall@50", "ndcg@100", "fit_seconds"}
     assert models[DEFAULT_MODEL]["recall@20"] > models["popularity"]["recall@20"] + 0.2
     assert models[DEFAULT_MODEL]["ndcg@100"] > models["popularity"]["ndcg@100"]
+    stage2 = result["stage2"]  # candidate recall at the ranker's own K among the usual ones
+    recall = stage2["candidate_recall"]
+    assert str(stage2["candidates"]) in recall and {"100", "200", "300", "500"} <= set(recall)
+    assert all(0 < v <= 1 for v in recall.values())
     feedback = result["feedback"]
     assert feedback["rounds"] == 2 and feedback["hits_without_feedback"] > 0
     assert [s["input"] for s in feedback["short_histories"]] == [
