@@ -55,15 +55,16 @@ MIN_QUERIES = 10
 
 @dataclass(frozen=True, slots=True)
 class RankerParams:
-    """Second-stage hyper-parameters."""
+    """Second-stage hyper-parameters: the ``rank_*`` fields of a ``TrainParams``
+    (:func:`ranker_params`; their defaults and the reasons for them are there)."""
 
-    candidates: int = 150
-    validation_people: int = 2000
-    trees: int = 100
-    leaves: int = 15
-    learning_rate: float = 0.15
-    min_child: int = 50
-    seed: int = 0
+    candidates: int
+    validation_people: int
+    trees: int
+    leaves: int
+    learning_rate: float
+    min_child: int
+    seed: int
 
 
 @dataclass(frozen=True, eq=False)
