@@ -21,7 +21,7 @@ import json
 import math
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -187,8 +187,11 @@ class IdentityService:
 
     # ---- /export -------------------------------------------------------------------------------
 
-    async def export(self, user: UserRef) -> PersonExport:
-        """Everything stored about the person, as a JSON file.
+    async def export(
+        self, user: UserRef, own_chats: Sequence[tuple[str, str]] = ()
+    ) -> PersonExport:
+        """Everything stored about the person, as a JSON file (``own_chats``: as for
+        ``RecommendationService.forget``).
 
         Raises:
             InvalidInput: nothing is stored about them.
@@ -198,6 +201,7 @@ class IdentityService:
             raise InvalidInput(texts.EXPORT_NOTHING)
         chats = [(user.platform, user.user_id)]
         chats += private_chats(await self.store.identities_of(person))
+        chats += own_chats
         tables = await self.store.export_person(person, list(dict.fromkeys(chats)))
         now = self._clock()
         document = {

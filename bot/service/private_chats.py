@@ -2,7 +2,8 @@
 
 /forget deletes those chats' settings and /export includes them. On Telegram a private
 chat's id is the user's id; the terminal chat of user ``u`` is ``tty:u``. A Discord DM
-channel has an id of its own that the account does not tell, so none is listed there.
+channel has an id of its own that the account does not tell, so none is listed here: the
+Discord front end passes the DM it knows (``own_chats`` of /forget and /export).
 """
 
 from __future__ import annotations

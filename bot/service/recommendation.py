@@ -425,8 +425,14 @@ class RecommendationService:
         await self.store.set_nsfw(chat.platform, chat.chat_id, allowed)
         return texts.NSFW_ALLOWED if allowed else texts.NSFW_HIDDEN
 
-    async def forget(self, user: UserRef, *, confirmed: bool) -> str:
-        """Delete everything stored about a person, only once they confirm."""
+    async def forget(
+        self, user: UserRef, *, confirmed: bool, own_chats: Sequence[tuple[str, str]] = ()
+    ) -> str:
+        """Delete everything stored about a person, only once they confirm.
+
+        ``own_chats``: ``(platform, chat_id)`` of private chats the front end knows are
+        theirs beyond what their accounts tell (a Discord DM channel); their settings go too.
+        """
         if not confirmed:
             return texts.FORGET_PROMPT
         person = await self._known_person(user)
@@ -435,14 +441,18 @@ class RecommendationService:
                 # Every connected account goes, and their private chats' settings (on Telegram
                 # a private chat's id is the user's id; see bot.service.private_chats).
                 chats = private_chats(await self.store.identities_of(person))
-                await self.store.forget_person(person, [(user.platform, user.user_id), *chats])
+                await self.store.forget_person(
+                    person, [(user.platform, user.user_id), *chats, *own_chats]
+                )
         return texts.FORGOTTEN
 
-    async def confirm_forget(self, user: UserRef, owner_user_id: str) -> str:
+    async def confirm_forget(
+        self, user: UserRef, owner_user_id: str, *, own_chats: Sequence[tuple[str, str]] = ()
+    ) -> str:
         """The confirmation button under a /forget prompt made for ``owner_user_id``."""
         if user.user_id != owner_user_id:
             raise NotYours(texts.FORGET_NOT_YOURS)
-        return await self.forget(user, confirmed=True)
+        return await self.forget(user, confirmed=True, own_chats=own_chats)
 
     async def about(self) -> str:
         """Model version, training date and quality, and what it has learnt from."""

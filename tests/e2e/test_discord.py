@@ -19,6 +19,7 @@ with warnings.catch_warnings():
 
 import asyncio
 import gzip
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -518,6 +519,31 @@ async def test_forget_asks_then_deletes_on_the_button(harness: Harness, store: S
     answer = await harness.press(prompt, f"forget:{ALICE['id']}")
     assert text_of(answer).startswith("Done")
     assert await store.find_person("discord", ALICE["id"]) is None
+
+
+async def test_forget_and_export_in_the_dm_cover_its_nsfw_setting(
+    harness: Harness, store: Storage
+) -> None:
+    """A DM channel's id is not the user's: the front end names it for /forget and /export."""
+    await harness.start()
+    dm = {"guild_id": None, "channel_id": DM_CHANNEL}
+    await harness.slash("link", {"username": "alice_mal"}, **dm)
+    await harness.slash("nsfw", {"setting": "on"}, **dm)
+    await harness.slash(
+        "nsfw", {"setting": "on"}, permissions=MANAGE_GUILD, nsfw_channel=True
+    )  # the server channel's setting is the server's, not Alice's
+    assert await store.nsfw_allowed("discord", str(DM_CHANNEL)) is True
+    await harness.slash("export", **dm)
+    (sent,) = [c for c in harness.fake.calls if c.files and c.path.startswith("/webhooks/")]
+    (data,) = sent.files.values()
+    settings = json.loads(data)["tables"]["chat_settings"]
+    assert [(r["chat_id"], r["nsfw_allowed"]) for r in settings] == [(str(DM_CHANNEL), 1)]
+    _, (prompt,) = await harness.slash("forget", **dm)
+    answer = await harness.press(prompt, f"forget:{ALICE['id']}")
+    assert text_of(answer).startswith("Done")
+    assert await store.find_person("discord", ALICE["id"]) is None
+    assert await store.nsfw_allowed("discord", str(DM_CHANNEL)) is False
+    assert await store.nsfw_allowed("discord", str(CHANNEL)) is True
 
 
 async def test_help_unlink_and_more_commands(harness: Harness) -> None:

@@ -37,6 +37,7 @@ from bot.frontends.discord.replies import (
     PLATFORM,
     chat_ref,
     defer,
+    own_chats,
     say,
     user_ref,
 )
@@ -202,9 +203,10 @@ class ForgetButton(ButtonItem, template=FORGET_PATTERN):
         """Delete everything (the service refuses anyone but the person who asked)."""
         await defer(interaction)
         service = interaction.client.service
-        await say(
-            interaction, await service.confirm_forget(user_ref(interaction), str(self.user_id))
+        answer = await service.confirm_forget(
+            user_ref(interaction), str(self.user_id), own_chats=own_chats(interaction)
         )
+        await say(interaction, answer)
 
 
 def card_view(anime_id: int, more: MoreButton | None = None) -> discord.ui.View:

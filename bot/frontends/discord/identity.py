@@ -12,7 +12,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.frontends.discord.replies import NOTHING_MENTIONED, defer, say, user_ref
+from bot.frontends.discord.replies import NOTHING_MENTIONED, defer, own_chats, say, user_ref
 from bot.service import RecommendationService
 from bot.service.identity import IdentityService
 from bot.texts import EXPORT_DONE
@@ -52,7 +52,7 @@ def identity_commands(
     @app_commands.command(name="export", description="A JSON file of everything stored about you")
     async def export(interaction: Interaction) -> None:
         await defer(interaction)
-        found = await identities().export(user_ref(interaction))
+        found = await identities().export(user_ref(interaction), own_chats(interaction))
         await interaction.followup.send(
             EXPORT_DONE.format(rows=found.rows),
             file=discord.File(io.BytesIO(found.data), filename=found.filename),

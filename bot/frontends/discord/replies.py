@@ -14,7 +14,7 @@ from bot.frontends.common import clip
 from bot.frontends.discord.render import CONTENT_LIMIT
 from bot.service import ChatRef, UserRef
 
-__all__ = ["NOTHING_MENTIONED", "PLATFORM", "chat_ref", "defer", "say", "user_ref"]
+__all__ = ["NOTHING_MENTIONED", "PLATFORM", "chat_ref", "defer", "own_chats", "say", "user_ref"]
 
 PLATFORM = "discord"
 NOTHING_MENTIONED = discord.AllowedMentions.none()
@@ -28,6 +28,17 @@ def user_ref(interaction: discord.Interaction[Any]) -> UserRef:
 def chat_ref(interaction: discord.Interaction[Any]) -> ChatRef:
     """The channel of the interaction, for the service."""
     return ChatRef(PLATFORM, str(interaction.channel_id))
+
+
+def own_chats(interaction: discord.Interaction[Any]) -> tuple[tuple[str, str], ...]:
+    """The person's DM with the bot, where it is known: the channel of an interaction
+    outside any server, or the DM channel discord.py has seen for them. (A DM channel's id
+    is not the user's, so the service cannot name it from their account.)"""
+    chats = {str(interaction.channel_id)} if interaction.guild_id is None else set()
+    dm = getattr(interaction.user, "dm_channel", None)
+    if dm is not None:
+        chats.add(str(dm.id))
+    return tuple((PLATFORM, chat) for chat in sorted(chats))
 
 
 async def defer(interaction: discord.Interaction[Any]) -> None:
