@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.csr import row_entries
 from recommender.folded import FoldedPerson
+from recommender.sorted_lookup import locate
 
 __all__ = ["reason_rows"]
 
@@ -65,7 +66,6 @@ def _add_ease(
     """Add each row's EASE share: its weight (positive part) times its B entry to the pick."""
     owner, at_data = row_entries(ease_t.indptr, cols)
     sources = ease_t.indices[at_data]  # the items whose B row reaches each pick
-    at = np.minimum(np.searchsorted(person.rows, sources), len(person.rows) - 1)
-    hit = person.rows[at] == sources
+    at, hit = locate(person.rows, sources)
     w = np.maximum(person.weights[at[hit]], 0)
     total[at[hit], owner[hit]] += person.ease_scale * ease_t.data[at_data[hit]] * w

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from recommender.csr import row_entries
 from recommender.model import Recommender
 from recommender.model_values import BlendParts
+from recommender.sorted_lookup import locate
 from recommender.types import Status
 
 __all__ = [
@@ -278,42 +279,41 @@ def features(
 ) -> NDArray[np.float32]:
     """One row of :data:`FEATURES` per candidate model row."""
     out = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
-    col = _COL  # feature name -> column
-    out[:, col["blend"]] = s1.blend[cands]
-    out[:, col["blend_rank"]] = np.arange(len(cands), dtype=np.float32)
-    out[:, col["als_z"]] = s1.als[cands]
-    unseen = np.flatnonzero(s1.unseen)
-    out[:, col["als_rank"]] = _ranks(s1.als, unseen, cands)
-    out[:, col["ease_z"]] = s1.ease[cands]
-    out[:, col["ease_rank"]] = _ranks(s1.ease, unseen, cands)
+    out[:, _COL["blend"]] = s1.blend[cands]
+    out[:, _COL["blend_rank"]] = np.arange(len(cands), dtype=np.float32)
+    out[:, _COL["als_z"]] = s1.als[cands]
+    unseen_rows = np.flatnonzero(s1.unseen)
+    out[:, _COL["als_rank"]] = _ranks(s1.als, unseen_rows, cands)
+    out[:, _COL["ease_z"]] = s1.ease[cands]
+    out[:, _COL["ease_rank"]] = _ranks(s1.ease, unseen_rows, cands)
     for name in ("log_members", "mal_score", "type", "year", "episodes"):
-        out[:, col[name]] = getattr(ctx, name)[cands]
+        out[:, _COL[name]] = getattr(ctx, name)[cands]
     rows = ctx.rows_of(person.ids)
     known = rows >= 0
     pos = known & (person.weights > 0)
     prow, pw = rows[pos], person.weights[pos]
     if len(prow):
-        out[:, col["pop_vs_person"]] = ctx.log_members[cands] - float(ctx.log_members[prow].mean())
+        out[:, _COL["pop_vs_person"]] = ctx.log_members[cands] - float(ctx.log_members[prow].mean())
         years = ctx.year[prow]
         dated = np.isfinite(years)  # nanmean's own sum (zeros for NaN), without its overhead
         count = int(dated.sum())
         mean_year = float(np.where(dated, years, 0).sum() / count) if count else np.nan
-        out[:, col["year_vs_person"]] = ctx.year[cands] - np.float32(mean_year)
+        out[:, _COL["year_vs_person"]] = ctx.year[cands] - np.float32(mean_year)
         profile = pw @ ctx.genres[prow]
         norm = float(np.linalg.norm(profile))
-        out[:, col["genre_cos"]] = ctx.genres[cands] @ (profile / norm if norm else profile)
+        out[:, _COL["genre_cos"]] = ctx.genres[cands] @ (profile / norm if norm else profile)
         if ctx.content.shape[1]:
-            _content_features(ctx, cands, prow, pw, out, col)
+            _content_features(ctx, cands, prow, pw, out)
     else:
-        out[:, col["year_vs_person"]] = np.nan
+        out[:, _COL["year_vs_person"]] = np.nan
     if ctx.franchises is not None:
-        _franchise_features(ctx, person, rows, cands, out, col)
+        _franchise_features(ctx, person, rows, cands, out)
     n = len(person.ids)
     scored = person.score > 0
-    out[:, col["person_log_len"]] = np.log1p(n)
-    out[:, col["person_mean_score"]] = float(person.score[scored].mean()) if scored.any() else 0.0
+    out[:, _COL["person_log_len"]] = np.log1p(n)
+    out[:, _COL["person_mean_score"]] = float(person.score[scored].mean()) if scored.any() else 0.0
     dropped = (person.status == Status.DROPPED).sum()
-    out[:, col["person_share_dropped"]] = dropped / n if n else 0.0
+    out[:, _COL["person_share_dropped"]] = dropped / n if n else 0.0
     return out
 
 
@@ -323,7 +323,6 @@ def _content_features(
     prow: NDArray[np.int64],
     pw: NDArray[np.float32],
     out: NDArray[np.float32],
-    col: dict[str, int],
 ) -> None:
     """Content (genres + synopsis) cosine of each candidate to the person's liked titles:
     weighted mean over all of them, max over the :data:`CONTENT_MAX_OVER` weightiest.
@@ -335,7 +334,7 @@ def _content_features(
     p_owner, p_cols, p_vals = ctx.content_entries(prow)
     share = (pw / pw.sum()).astype(np.float64)
     profile = np.bincount(p_cols, weights=p_vals * share[p_owner], minlength=ctx.content.shape[1])
-    out[:, col["content_mean"]] = np.bincount(
+    out[:, _COL["content_mean"]] = np.bincount(
         owner, weights=vals * profile[cols], minlength=len(cands)
     )
     top = np.arange(len(prow))
@@ -361,7 +360,7 @@ def _content_features(
         starts = np.flatnonzero(np.diff(h_owner, prepend=-1))
         prod = liked[at[hit]] * vals[hit][:, None]
         sims[h_owner[starts]] = np.add.reduceat(prod, starts, axis=0)
-    out[:, col["content_max"]] = sims.max(axis=1) if len(top) else 0.0
+    out[:, _COL["content_max"]] = sims.max(axis=1) if len(top) else 0.0
 
 
 def _franchise_features(
@@ -370,7 +369,6 @@ def _franchise_features(
     rows: NDArray[np.int64],
     cands: NDArray[np.int64],
     out: NDArray[np.float32],
-    col: dict[str, int],
 ) -> None:
     """Franchise relations of each candidate to the person's list."""
     fid = ctx.franchise_id
@@ -385,21 +383,20 @@ def _franchise_features(
     in_one = mine >= 0
     ids, slot = np.unique(mine[in_one], return_inverse=True)  # the person's franchises
     if len(ids):
-        pos = np.minimum(np.searchsorted(ids, cf), len(ids) - 1)
-        shared = has & (ids[pos] == cf)
+        pos, found = locate(ids, cf)
+        shared = has & found
         for name, sel in (("franchise_seen", None), ("franchise_liked", liked[in_one]),
                           ("franchise_dropped", bad[in_one])):  # fmt: skip
             counts = np.bincount(slot, weights=sel, minlength=len(ids))
-            out[:, col[name]] = np.where(shared, counts[pos], 0)
+            out[:, _COL[name]] = np.where(shared, counts[pos], 0)
     done_liked = person.ids[(person.weights >= LIKED_WEIGHT) & (person.status != Status.DROPPED)]
     _, nexts = ctx.next_rows.gather(done_liked)
     if len(nexts):
         is_next = np.zeros(ctx.n, dtype=np.bool_)
         is_next[nexts] = True
-        out[:, col["franchise_next"]] = is_next[cands] & has
+        out[:, _COL["franchise_next"]] = is_next[cands] & has
     owner, before = ctx.prerequisites.gather(cands)
     if len(owner):
-        listed = person.ids  # sorted
-        at = np.minimum(np.searchsorted(listed, before), max(len(listed) - 1, 0))
-        missing = listed[at] != before if len(listed) else np.ones(len(before), dtype=np.bool_)
-        out[:, col["franchise_missing"]] = np.bincount(owner, weights=missing, minlength=len(cands))
+        _, listed = locate(person.ids, before)  # person.ids ascend
+        missing = np.bincount(owner, weights=~listed, minlength=len(cands))
+        out[:, _COL["franchise_missing"]] = missing
