@@ -35,7 +35,7 @@ def own_chats(interaction: discord.Interaction[Any]) -> tuple[tuple[str, str], .
     outside any server, or the DM channel discord.py has seen for them. (A DM channel's id
     is not the user's, so the service cannot name it from their account.)"""
     chats = {str(interaction.channel_id)} if interaction.guild_id is None else set()
-    dm = getattr(interaction.user, "dm_channel", None)
+    dm = interaction.user.dm_channel
     if dm is not None:
         chats.add(str(dm.id))
     return tuple((PLATFORM, chat) for chat in sorted(chats))
